@@ -1,0 +1,10 @@
+"""neurenix: a deep-learning framework written from scratch on NumPy.
+
+``import neurenix as nx`` gives the Tensor, the ops and factories, ``nx.no_grad``,
+``nx.gradcheck``, and the sub-packages ``nx.nn``, ``nx.optim``, ``nx.data`` and
+``nx.multiscale``.
+"""
+from .core import *  # noqa: F401,F403  (the public core API is listed in core/__init__.py)
+
+
+__version__ = "0.1.0"

@@ -1,0 +1,53 @@
+"""Shape helpers shared by every op: the only copy of each."""
+import numpy as np
+
+
+def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
+    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``grad.shape``."""
+    if grad.shape == shape:
+        return grad
+    lead = grad.ndim - len(shape)  # axes that broadcasting prepended
+    axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
+    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+
+
+def normalize_dims(op: str, dim, ndim: int) -> tuple:
+    """``dim`` (None, an int or a sequence of ints, negatives allowed) as a sorted tuple of
+    non-negative axes of an ``ndim``-dimensional tensor. None means every axis."""
+    if dim is None:
+        return tuple(range(ndim))
+    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    out = []
+    for d in dims:
+        if not isinstance(d, (int, np.integer)):
+            raise TypeError(f"{op}: dim must be an int or a sequence of ints, got {dim!r}")
+        if not -max(ndim, 1) <= d < max(ndim, 1):
+            raise IndexError(f"{op}: dim {d} is out of range for a tensor of {ndim} dimensions")
+        out.append(int(d) % max(ndim, 1))
+    if len(set(out)) != len(out):
+        raise ValueError(f"{op}: dim {dim!r} repeats an axis")
+    return tuple(sorted(out))
+
+
+def normalize_dim(op: str, dim: int, ndim: int) -> int:
+    """One axis ``dim`` of an ``ndim``-dimensional tensor, negatives allowed."""
+    return normalize_dims(op, int(dim), ndim)[0]
+
+
+def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
+    """The broadcast shape of ``shapes``, or a ValueError naming the op and the shapes."""
+    try:
+        return np.broadcast_shapes(*shapes)
+    except ValueError:
+        raise ValueError(f"{op}: shapes {', '.join(str(tuple(s)) for s in shapes)} "
+                         "cannot be broadcast together") from None
+
+
+def pair(op: str, name: str, value) -> tuple:
+    """An int or a pair of ints as a pair: kernel_size=3 -> (3, 3)."""
+    if isinstance(value, (int, np.integer)):
+        return (int(value), int(value))
+    value = tuple(value)
+    if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
+        raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
+    return (int(value[0]), int(value[1]))

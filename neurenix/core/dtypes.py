@@ -1,0 +1,76 @@
+"""The dtype policy, decided in one place.
+
+float32 is the default; float64 is kept end to end when asked for. Python and
+NumPy scalars take the dtype of the tensor they meet, so ``x * 2`` never
+promotes a float32 tensor. Tensor-with-tensor arithmetic promotes as PyTorch
+does: the wider float wins, and any float beats any integer or bool.
+"""
+import numpy as np
+
+float16 = np.dtype(np.float16)
+float32 = np.dtype(np.float32)
+float64 = np.dtype(np.float64)
+int32 = np.dtype(np.int32)
+int64 = np.dtype(np.int64)
+bool_ = np.dtype(np.bool_)
+
+_default_dtype = float32
+
+
+def get_default_dtype() -> np.dtype:
+    """The dtype of tensors made from Python floats (float32 unless changed)."""
+    return _default_dtype
+
+
+def set_default_dtype(dtype) -> None:
+    """Make ``dtype`` (float32 or float64) the dtype of new floating tensors."""
+    global _default_dtype
+    dtype = as_dtype(dtype)
+    if dtype.kind != "f":
+        raise TypeError(f"set_default_dtype: only floating dtypes are allowed, got {dtype}")
+    _default_dtype = dtype
+
+
+def as_dtype(dtype) -> np.dtype:
+    """Normalise a neurenix / NumPy / Python dtype spelling to a NumPy dtype."""
+    if dtype is float:
+        return _default_dtype
+    if dtype is int:
+        return int64
+    if dtype is bool:
+        return bool_
+    try:
+        return np.dtype(dtype)
+    except TypeError:
+        raise TypeError(f"dtype: {dtype!r} is not a dtype") from None
+
+
+def is_floating(dtype: np.dtype) -> bool:
+    return dtype.kind == "f"
+
+
+def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
+    """Promotion of two tensor dtypes: floats beat integers (int64 + float32 is float32, as in
+    PyTorch, where NumPy would say float64); otherwise NumPy's rule."""
+    if a == b:
+        return a
+    if a.kind == "f" and b.kind != "f":
+        return a
+    if b.kind == "f" and a.kind != "f":
+        return b
+    return np.result_type(a, b)
+
+
+def infer_dtype(data) -> np.dtype:
+    """dtype of a tensor made from ``data``: NumPy arrays keep theirs, Python floats become the
+    default dtype, Python ints int64 and bools bool."""
+    if isinstance(data, np.ndarray):
+        return data.dtype
+    if isinstance(data, np.generic):
+        return data.dtype
+    arr = np.asarray(data)
+    if arr.dtype.kind == "f":
+        return _default_dtype
+    if arr.dtype.kind in "iu":
+        return int64
+    return arr.dtype

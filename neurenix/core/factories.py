@@ -1,0 +1,112 @@
+"""Functions that make tensors: from data, filled with a value, random, or a range.
+
+Each takes ``dtype=`` (default float32 for floating results) and ``requires_grad=``. Sizes are
+given as ``zeros(2, 3)`` or ``zeros((2, 3))``, as in PyTorch.
+"""
+import numpy as np
+
+from . import dtypes, random
+from .tensor import Tensor
+
+
+def _size(size) -> tuple:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = size[0]
+    size = tuple(int(s) for s in size)
+    if any(s < 0 for s in size):
+        raise ValueError(f"size {size} has a negative dimension")
+    return size
+
+
+def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
+    t = Tensor._wrap(array)
+    return t.requires_grad_(True) if requires_grad else t
+
+
+def _float(dtype) -> np.dtype:
+    return dtypes.as_dtype(dtype) if dtype is not None else dtypes.get_default_dtype()
+
+
+def tensor(data, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A new tensor copied from ``data`` (Python floats become float32, ints int64)."""
+    return Tensor(data, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of zeros of shape ``size``."""
+    return _make(np.zeros(_size(size), _float(dtype)), requires_grad)
+
+
+def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of ones of shape ``size``."""
+    return _make(np.ones(_size(size), _float(dtype)), requires_grad)
+
+
+def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred as in PyTorch)."""
+    dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.infer_dtype(fill_value)
+    return _make(np.full(_size((size,)), fill_value, dtype), requires_grad)
+
+
+def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
+    """A tensor of shape ``size``; neurenix fills it with zeros, so nothing is undefined."""
+    return zeros(*size, dtype=dtype, requires_grad=requires_grad)
+
+
+def zeros_like(x: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Zeros with ``x``'s shape and dtype."""
+    return _make(np.zeros(x.shape, dtypes.as_dtype(dtype) if dtype else x.dtype), requires_grad)
+
+
+def ones_like(x: Tensor, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Ones with ``x``'s shape and dtype."""
+    return _make(np.ones(x.shape, dtypes.as_dtype(dtype) if dtype else x.dtype), requires_grad)
+
+
+def full_like(x: Tensor, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``fill_value`` with ``x``'s shape and dtype."""
+    return _make(np.full(x.shape, fill_value, dtypes.as_dtype(dtype) if dtype else x.dtype),
+                 requires_grad)
+
+
+def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Uniform samples from [0, 1) of shape ``size``."""
+    gen = generator or random.default_generator()
+    return _make(gen.random(_size(size)).astype(_float(dtype)), requires_grad)
+
+
+def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
+    """Standard normal samples of shape ``size``."""
+    gen = generator or random.default_generator()
+    return _make(gen.standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
+
+
+def randint(low, high=None, size=(), *, dtype=None, generator=None) -> Tensor:
+    """Integers from [low, high) (or [0, low) when ``high`` is None) of shape ``size``."""
+    if high is None:
+        low, high = 0, low
+    gen = generator or random.default_generator()
+    return Tensor._wrap(gen.integers(low, high, size=_size((size,))).astype(
+        dtypes.as_dtype(dtype) if dtype else dtypes.int64))
+
+
+def randperm(n: int, *, generator=None) -> Tensor:
+    """A random permutation of 0 .. n-1 (int64)."""
+    gen = generator or random.default_generator()
+    return Tensor._wrap(gen.permutation(int(n)).astype(np.int64))
+
+
+def arange(start, end=None, step=1, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """Values from ``start`` to ``end`` (exclusive) by ``step``; int64 when all are ints,
+    else the default float dtype."""
+    if end is None:
+        start, end = 0, start
+    if dtype is None:
+        ints = all(isinstance(v, (int, np.integer)) for v in (start, end, step))
+        dtype = dtypes.int64 if ints else dtypes.get_default_dtype()
+    return _make(np.arange(start, end, step).astype(dtypes.as_dtype(dtype)), requires_grad)
+
+
+def linspace(start, end, steps: int, *, dtype=None, requires_grad: bool = False) -> Tensor:
+    """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    return _make(np.linspace(start, end, int(steps)).astype(_float(dtype)), requires_grad)

@@ -1,0 +1,46 @@
+"""Differentiable indexing: ``x[index]`` with NumPy's basic and advanced indexing."""
+import numpy as np
+
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+class GetItem(Function):
+    """y = x[index].  dL/dx = zeros with dL/dy added at the indexed places (repeated indices
+    accumulate, so advanced indexing uses np.add.at; basic indexing can assign)."""
+
+    __slots__ = ("index", "x_shape", "advanced")
+
+    @staticmethod
+    def forward(ctx, x, index, advanced):
+        ctx.index, ctx.x_shape, ctx.advanced = index, x.shape, advanced
+        return x[index]
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
+        if ctx.advanced:
+            np.add.at(grad, ctx.index, grad_out)
+        else:
+            grad[ctx.index] = grad_out
+        return grad, None, None
+
+
+def _plain(index):
+    """Tensors inside ``index`` as arrays; also tells whether an integer array (which may repeat
+    a position) is among them."""
+    parts = index if isinstance(index, tuple) else (index,)
+    parts = tuple(p.data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p
+                  for p in parts)
+    repeats = any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
+    return (parts if isinstance(index, tuple) else parts[0]), repeats
+
+
+def getitem(x: Tensor, index) -> Tensor:
+    """``x[index]`` for ints, slices, None, Ellipsis, bool masks and integer arrays/tensors."""
+    index, advanced = _plain(index)
+    try:
+        x.data[index]  # a cheap view or gather; validates the index before recording anything
+    except IndexError as e:
+        raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {x.shape}: {e}") from None
+    return GetItem.apply(x, index, advanced)

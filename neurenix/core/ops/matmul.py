@@ -1,0 +1,57 @@
+"""Matrix product with NumPy's rules: batched, broadcasting over leading axes, 1-D cases."""
+import numpy as np
+
+from .._shapes import unbroadcast
+from ..autograd import Function
+from ..tensor import Tensor
+from .arithmetic import promote
+
+
+class MatMul(Function):
+    """out = x @ y.  dL/dx = dL/dout @ y^T, dL/dy = x^T @ dL/dout (summed over broadcast
+    batch axes; a 1-D operand is treated as a row / column vector and squeezed back)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x, y):
+        ctx.save_for_backward(x, y)
+        return np.matmul(x, y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y = ctx.saved_tensors
+        need_x, need_y = ctx.needs_input_grad
+        if x.ndim == 2 and y.ndim == 2:  # the common case, without reshaping
+            return (grad_out @ y.T if need_x else None), (x.T @ grad_out if need_y else None)
+        x2 = x[None, :] if x.ndim == 1 else x
+        y2 = y[:, None] if y.ndim == 1 else y
+        g = grad_out
+        if x.ndim == 1:
+            g = np.expand_dims(g, -2)
+        if y.ndim == 1:
+            g = np.expand_dims(g, -1)
+        grad_x = grad_y = None
+        if need_x:
+            grad_x = unbroadcast(g @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+        if need_y:
+            grad_y = unbroadcast(np.swapaxes(x2, -1, -2) @ g, y2.shape).reshape(y.shape)
+        return grad_x, grad_y
+
+
+def matmul(x, y) -> Tensor:
+    """Matrix product ``x @ y`` as np.matmul: (*, n, k) @ (*, k, m) -> (*, n, m) with the
+    leading axes broadcast; a 1-D operand is a vector."""
+    x, y = promote("matmul", x, y)
+    xs, ys = np.shape(x.data if isinstance(x, Tensor) else x), np.shape(y.data if isinstance(y, Tensor) else y)
+    if len(xs) == 0 or len(ys) == 0:
+        raise ValueError(f"matmul: both operands need at least one dimension, got {xs} and {ys}")
+    k_x = xs[-1]
+    k_y = ys[0] if len(ys) == 1 else ys[-2]
+    if k_x != k_y:
+        raise ValueError(f"matmul: shapes {xs} and {ys} do not align ({k_x} != {k_y})")
+    try:
+        np.broadcast_shapes(xs[:-2], ys[:-2])
+    except ValueError:
+        raise ValueError(f"matmul: batch dimensions of {xs} and {ys} cannot be broadcast") from None
+    return MatMul.apply(x, y)

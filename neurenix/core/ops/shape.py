@@ -1,0 +1,236 @@
+"""Shape ops: reshape, permute, (un)squeeze, expand, cat, stack, split. Pure data movement, so
+each backward moves the gradient back the same way."""
+import numpy as np
+
+from .. import dtypes
+from .._shapes import normalize_dim, normalize_dims, unbroadcast
+from ..autograd import Function
+from ..tensor import Tensor
+
+
+class Reshape(Function):
+    """y = x viewed with another shape.  dL/dx = dL/dy reshaped back."""
+
+    __slots__ = ("x_shape",)
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.x_shape = x.shape
+        return x.reshape(shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.reshape(ctx.x_shape), None
+
+
+class Permute(Function):
+    """y = x with its axes reordered by ``dims``.  dL/dx = dL/dy with the inverse order."""
+
+    __slots__ = ("dims",)
+
+    @staticmethod
+    def forward(ctx, x, dims):
+        ctx.dims = dims
+        return x.transpose(dims)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return grad_out.transpose(np.argsort(ctx.dims)), None
+
+
+class Expand(Function):
+    """y = x broadcast to ``shape`` (a view).  dL/dx = dL/dy summed back over the new axes."""
+
+    __slots__ = ("x_shape",)
+
+    @staticmethod
+    def forward(ctx, x, shape):
+        ctx.x_shape = x.shape
+        return np.broadcast_to(x, shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return unbroadcast(grad_out, ctx.x_shape), None
+
+
+class Clone(Function):
+    """y = a copy of x.  dL/dx = dL/dy."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, x):
+        return x.copy()
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return (grad_out,)
+
+
+class Cat(Function):
+    """y = the inputs joined along ``dim``.  dL/dx_i = the slice of dL/dy that x_i filled."""
+
+    __slots__ = ("dim", "bounds")
+
+    @staticmethod
+    def forward(ctx, dim, *xs):
+        ctx.dim = dim
+        ctx.bounds = np.cumsum([0] + [x.shape[dim] for x in xs])
+        return np.concatenate(xs, axis=dim)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        index = [slice(None)] * grad_out.ndim
+        grads = [None]
+        for i, need in enumerate(ctx.needs_input_grad[1:]):
+            index[ctx.dim] = slice(ctx.bounds[i], ctx.bounds[i + 1])
+            grads.append(grad_out[tuple(index)] if need else None)
+        return grads
+
+
+def _shape_arg(shape) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = shape[0]
+    return tuple(int(s) for s in shape)
+
+
+def reshape(x: Tensor, *shape) -> Tensor:
+    """``x`` with a new shape of the same number of elements (one entry may be -1)."""
+    shape = _shape_arg(shape)
+    if shape == x.shape:
+        return x
+    known = [s for s in shape if s != -1]
+    size = int(np.prod(known)) if known else 1
+    valid = shape.count(-1) <= 1 and all(s >= -1 for s in shape) and (
+        size == x.numel() if -1 not in shape else size != 0 and x.numel() % size == 0)
+    if not valid:
+        raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape {x.shape} "
+                           f"({x.numel()} elements)")
+    return Reshape.apply(x, shape)
+
+
+def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
+    """Merge axes ``start_dim`` .. ``end_dim`` into one.  (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
+    if x.ndim == 0:
+        return reshape(x, 1)
+    start = normalize_dim("flatten", start_dim, x.ndim)
+    end = normalize_dim("flatten", end_dim, x.ndim)
+    if start > end:
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+    merged = int(np.prod(x.shape[start:end + 1]))
+    return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
+
+
+def permute(x: Tensor, *dims) -> Tensor:
+    """``x`` with its axes in the order ``dims`` (a permutation of 0..ndim-1)."""
+    dims = _shape_arg(dims)
+    if len(dims) != x.ndim or sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+        raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} axes of "
+                         f"a tensor of shape {x.shape}")
+    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+
+
+def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
+    """``x`` with axes ``dim0`` and ``dim1`` swapped."""
+    dims = list(range(x.ndim))
+    a = normalize_dim("transpose", dim0, x.ndim)
+    b = normalize_dim("transpose", dim1, x.ndim)
+    dims[a], dims[b] = dims[b], dims[a]
+    return Permute.apply(x, tuple(dims))
+
+
+def unsqueeze(x: Tensor, dim: int) -> Tensor:
+    """``x`` with a new axis of length 1 at ``dim``."""
+    axis = normalize_dim("unsqueeze", dim, x.ndim + 1)
+    return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
+
+
+def squeeze(x: Tensor, dim=None) -> Tensor:
+    """``x`` without its axes of length 1 (only ``dim`` when given, if it has length 1)."""
+    axes = normalize_dims("squeeze", dim, x.ndim) if x.ndim else ()
+    return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1)))
+
+
+def expand(x: Tensor, *sizes) -> Tensor:
+    """``x`` broadcast to ``sizes`` without copying; -1 keeps an axis's length."""
+    sizes = _shape_arg(sizes)
+    lead = len(sizes) - x.ndim
+    if lead < 0:
+        raise ValueError(f"expand: cannot expand a tensor of shape {x.shape} to {sizes}")
+    shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
+    try:
+        valid = np.broadcast_shapes(x.shape, shape) == shape
+    except ValueError:
+        valid = False
+    if not valid:
+        raise ValueError(f"expand: cannot expand a tensor of shape {x.shape} to {sizes}")
+    return Expand.apply(x, shape)
+
+
+def clone(x: Tensor) -> Tensor:
+    """A copy of ``x`` that stays in the graph."""
+    return Clone.apply(x)
+
+
+def cat(tensors, dim: int = 0) -> Tensor:
+    """Join ``tensors`` along ``dim``; all other axes must match.
+
+    Shape: (.., n_i, ..) for each input -> (.., sum(n_i), ..). The dtype is their common dtype.
+    """
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("cat: expected a non-empty list of tensors")
+    first = tensors[0]
+    axis = normalize_dim("cat", dim, first.ndim)
+    common = first.dtype
+    for i, t in enumerate(tensors):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"cat: element {i} is a {type(t).__name__}, not a Tensor")
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
+                first.shape[:axis] + first.shape[axis + 1:]:
+            raise ValueError(f"cat: tensor {i} has shape {t.shape}, tensor 0 has shape "
+                             f"{first.shape}; all must match except along dim {dim}")
+        common = dtypes.result_dtype(common, t.dtype)
+    return Cat.apply(axis, *[t.to(common) for t in tensors])
+
+
+def stack(tensors, dim: int = 0) -> Tensor:
+    """Join same-shaped ``tensors`` along a new axis ``dim``.  Shape: k x (..) -> (.., k, ..)."""
+    tensors = list(tensors)
+    if not tensors:
+        raise ValueError("stack: expected a non-empty list of tensors")
+    for i, t in enumerate(tensors):
+        if t.shape != tensors[0].shape:
+            raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has shape "
+                             f"{tensors[0].shape}; all must be equal")
+    axis = normalize_dim("stack", dim, tensors[0].ndim + 1)
+    return cat([unsqueeze(t, axis) for t in tensors], axis)
+
+
+def split(x: Tensor, split_size, dim: int = 0) -> list:
+    """Pieces of ``x`` along ``dim``: of ``split_size`` each (the last may be shorter), or of
+    the sizes in the list ``split_size``."""
+    axis = normalize_dim("split", dim, x.ndim)
+    n = x.shape[axis]
+    if isinstance(split_size, (int, np.integer)):
+        if split_size <= 0:
+            raise ValueError(f"split: split_size must be positive, got {split_size}")
+        sizes = [min(split_size, n - s) for s in range(0, n, split_size)]
+    else:
+        sizes = list(split_size)
+        if sum(sizes) != n:
+            raise ValueError(f"split: sizes {sizes} do not sum to {n}, the length of dim {dim} "
+                             f"of shape {x.shape}")
+    pieces, start = [], 0
+    index = [slice(None)] * x.ndim
+    for size in sizes:
+        index[axis] = slice(start, start + size)
+        pieces.append(x[tuple(index)])
+        start += size
+    return pieces
+
+
+def chunk(x: Tensor, chunks: int, dim: int = 0) -> list:
+    """``x`` split into ``chunks`` pieces along ``dim`` (each of ceil(n / chunks))."""
+    n = x.shape[normalize_dim("chunk", dim, x.ndim)]
+    return split(x, max(-(-n // chunks), 1), dim)
