@@ -82,6 +82,8 @@ class Function:
         ctx = object.__new__(cls)
         ctx.saved_tensors = ()
         out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+        if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars; keep arrays
+            out = np.asarray(out)
         result = Tensor._wrap(out)
         if not _grad_enabled:
             return result
@@ -147,9 +149,9 @@ def _where(node: Function) -> str:
 
 def _check_grad(node: Function, index: int, grad, meta) -> None:
     name = type(node).__name__
-    if not isinstance(grad, np.ndarray) or grad.shape != meta[0] or grad.dtype != meta[1]:
-        got = (grad.shape, grad.dtype) if isinstance(grad, np.ndarray) else type(grad).__name__
-        raise RuntimeError(f"{name}.backward: gradient {index} is {got}, expected shape "
+    if grad.shape != meta[0] or grad.dtype != meta[1]:
+        raise RuntimeError(f"{name}.backward: gradient {index} has shape {grad.shape} and dtype "
+                           f"{grad.dtype}, expected shape "
                            f"{meta[0]} and dtype {meta[1]} like its input")
     if _anomaly_enabled and not np.isfinite(grad).all():
         raise RuntimeError(f"{name}.backward returned a non-finite gradient for input {index} "
@@ -202,6 +204,8 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
         for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
             if parent is None or g is None:
                 continue
+            if type(g) is not np.ndarray:  # a 0-d result of NumPy arithmetic is a scalar
+                g = np.asarray(g)
             _check_grad(node, i, g, node.metas[i])
             if isinstance(parent, Function):
                 previous = grads.get(parent)
