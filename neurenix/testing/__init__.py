@@ -11,9 +11,13 @@ Example (a property-based gradient check of your own function)::
         assert nx.gradcheck(lambda t: (t * t.sigmoid()).sum(dim=-1), (x,))
 
 Keep shapes small: ``gradcheck`` evaluates the function twice per input element.
-"""
-from .strategies import (away_from, broadcastable_shape_pairs, ranged, shapes, tensors,
-                         tensor_pairs)
 
-__all__ = ["away_from", "broadcastable_shape_pairs", "ranged", "shapes", "tensors",
-           "tensor_pairs"]
+``assert_matches(torch, fn, *arrays)`` compares the same function run by neurenix and by PyTorch
+(values, shapes, dtypes and gradients); see ``neurenix.testing.reference``.
+"""
+from .reference import assert_matches
+from .strategies import (away_from, broadcastable_shape_pairs, on_grid, ranged, shapes,
+                         tensor_pairs, tensors)
+
+__all__ = ["assert_matches", "away_from", "broadcastable_shape_pairs", "on_grid", "ranged",
+           "shapes", "tensor_pairs", "tensors"]

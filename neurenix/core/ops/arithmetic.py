@@ -288,10 +288,9 @@ def where(condition, x, y) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    x, y = _operands("where", x, y)
     broadcast_shapes("where", cond.shape, np.shape(x.data if isinstance(x, Tensor) else x),
                      np.shape(y.data if isinstance(y, Tensor) else y))
-    return Where.apply(cond, x, y)
+    return Where.apply(cond, *promote("where", x, y))
 
 
 _COMPARE = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.greater_equal,
