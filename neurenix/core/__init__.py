@@ -9,8 +9,10 @@ from .factories import (arange, empty, full, full_like, linspace, ones, ones_lik
 from .gradcheck import GradcheckError, gradcheck
 from .ops.activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .ops.arithmetic import add, cast, div, maximum, minimum, mul, neg, pow, sub, where
+from .ops.conv import conv2d, conv_transpose2d
 from .ops.index import getitem
 from .ops.matmul import matmul
+from .ops.pad import pad
 from .ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
 from .ops.shape import (cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze,
                         stack, transpose, unsqueeze)

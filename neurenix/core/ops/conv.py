@@ -1,0 +1,300 @@
+"""2-D convolution and transposed convolution through im2col, and the im2col / col2im helpers.
+
+im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
+kernel window, and ONE contiguous copy lays the windows out as columns (N, C*KH*KW, OH*OW).
+A batched matmul W (O, C*KH*KW) @ cols[n] then yields (N, O, OH*OW), which is NCHW already: no
+transpose of the result. The backward pass is two more matmuls:
+dL/dW = sum_n dL/dout[n] @ cols[n]^T (the columns are kept from the forward), and
+dL/dcols = W^T @ dL/dout, folded back onto the input by col2im, a loop over the KH*KW kernel
+positions that adds strided slices (never np.add.at, which is an order of magnitude slower).
+
+Groups split the channels into G independent convolutions; reshaping to (N, G, ...) makes them
+one more batch axis of the same matmul.
+
+A transposed convolution is the adjoint of a convolution: its forward is conv2d's input
+gradient, and its backward is conv2d's forward (for dL/dx) plus conv2d's weight gradient. Both ops
+use the same four helpers below.
+"""
+import numpy as np
+from numpy.lib.stride_tricks import sliding_window_view
+
+from .._shapes import pair
+from ..autograd import Function
+from ..tensor import Tensor
+from .pad import constant_pad_array
+
+
+def window_slices(i: int, j: int, OH: int, OW: int, stride: tuple, dilation: tuple) -> tuple:
+    """The (H, W) slices of a padded input that kernel position (i, j) touches over all OH x OW
+    output positions: the strided slab col2im and pooling add into or reduce over."""
+    (sh, sw), (dh, dw) = stride, dilation
+    return (slice(i * dh, i * dh + sh * (OH - 1) + 1, sh),
+            slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
+
+
+def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
+           dilation: tuple) -> np.ndarray:
+    """Columns (N, C, KH, KW, OH, OW), C-contiguous, of a padded input (N, C, Hp, Wp):
+    ``cols[n, c, i, j, oh, ow] = xp[n, c, oh*sh + i*dh, ow*sw + j*dw]``."""
+    (sh, sw), (dh, dw) = stride, dilation
+    windows = sliding_window_view(xp, (dh * (KH - 1) + 1, dw * (KW - 1) + 1), axis=(2, 3))
+    windows = windows[:, :, :sh * (OH - 1) + 1:sh, :sw * (OW - 1) + 1:sw, ::dh, ::dw]
+    # (N, C, OH, OW, KH, KW) -> (N, C, KH, KW, OH, OW): each column row is one output plane, so
+    # W @ cols comes out in NCHW order.
+    return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
+
+
+def col2im(cols: np.ndarray, shape: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
+    """The adjoint of ``im2col``: columns (N, C, KH, KW, OH, OW) summed into a padded input of
+    ``shape`` (N, C, Hp, Wp), one strided slice per kernel position."""
+    _, _, KH, KW, OH, OW = cols.shape
+    out = np.zeros(shape, dtype=cols.dtype)
+    for i in range(KH):
+        for j in range(KW):
+            out[(..., *window_slices(i, j, OH, OW, stride, dilation))] += cols[:, :, i, j]
+    return out
+
+
+def _conv_matmul(cols: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """out (N, O, OH*OW) = W (O, C/G*KH*KW) @ cols[n], per group. ``cols`` (N, C, KH, KW, OH, OW)."""
+    N, G = cols.shape[0], groups
+    L = cols.shape[4] * cols.shape[5]
+    out = np.matmul(w.reshape(G, w.shape[0] // G, -1), cols.reshape(N, G, -1, L))
+    return out.reshape(N, w.shape[0], L)
+
+
+def _cols_grad(grad_out: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """dL/dcols (N, C, KH, KW, OH, OW) = W^T @ dL/dout[n], per group. ``grad_out`` (N, O, OH, OW)."""
+    N, O, OH, OW = grad_out.shape
+    G, (_, Cg, KH, KW) = groups, w.shape
+    w_t = w.reshape(G, O // G, Cg * KH * KW).transpose(0, 2, 1)
+    cols = np.matmul(w_t, grad_out.reshape(N, G, O // G, OH * OW))
+    return cols.reshape(N, G * Cg, KH, KW, OH, OW)
+
+
+def _weight_grad(grad_out: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int) -> np.ndarray:
+    """dL/dW (O, C/G, KH, KW) = sum_n dL/dout[n] @ cols[n]^T, per group."""
+    N, O, G = grad_out.shape[0], w_shape[0], groups
+    L = cols.shape[4] * cols.shape[5]
+    g = grad_out.reshape(N, G, O // G, L)
+    per_sample = np.matmul(g, cols.reshape(N, G, -1, L).transpose(0, 1, 3, 2))
+    return per_sample.sum(axis=0).reshape(w_shape)
+
+
+def _out_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+    return (n + before + after - d * (k - 1) - 1) // s + 1
+
+
+class Conv2d(Function):
+    """out = W * x + b (cross-correlation).  dL/dW = dL/dout @ cols^T, dL/dx = col2im(W^T @ dL/dout),
+    dL/db = dL/dout summed over N, H, W."""
+
+    __slots__ = ("pads", "stride", "dilation", "groups", "x_shape")
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, pads, dilation, groups):
+        ctx.pads, ctx.stride, ctx.dilation, ctx.groups = pads, stride, dilation, groups
+        ctx.x_shape = x.shape
+        (pt, pb, pl, pr), (KH, KW) = pads, w.shape[2:]
+        OH = _out_size(x.shape[2], pt, pb, KH, stride[0], dilation[0])
+        OW = _out_size(x.shape[3], pl, pr, KW, stride[1], dilation[1])
+        cols = im2col(constant_pad_array(x, ((pt, pb), (pl, pr))), KH, KW, OH, OW, stride, dilation)
+        out = _conv_matmul(cols, w, groups).reshape(x.shape[0], w.shape[0], OH, OW)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        ctx.save_for_backward(cols, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        cols, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        grad_x = grad_w = grad_b = None
+        if need_x:
+            N, C, H, W = ctx.x_shape
+            pt, pb, pl, pr = ctx.pads
+            grad_xp = col2im(_cols_grad(grad_out, w, ctx.groups), (N, C, H + pt + pb, W + pl + pr),
+                             ctx.stride, ctx.dilation)
+            grad_x = grad_xp[:, :, pt:pt + H, pl:pl + W]
+        if need_w:
+            grad_w = _weight_grad(grad_out, cols, w.shape, ctx.groups)
+        if need_b:
+            grad_b = grad_out.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None, None
+
+
+class ConvTranspose2d(Function):
+    """out = W^T * x + b, the adjoint of Conv2d in x.  dL/dx = conv2d(dL/dout, W),
+    dL/dW = x @ cols(dL/dout)^T, dL/db = dL/dout summed over N, H, W."""
+
+    __slots__ = ("padding", "stride", "dilation", "groups")
+
+    @staticmethod
+    def forward(ctx, x, w, b, stride, padding, output_padding, groups, dilation):
+        ctx.padding, ctx.stride, ctx.dilation, ctx.groups = padding, stride, dilation, groups
+        N, _, H, W = x.shape
+        (ph, pw), (KH, KW) = padding, w.shape[2:]
+        OH = (H - 1) * stride[0] - 2 * ph + dilation[0] * (KH - 1) + output_padding[0] + 1
+        OW = (W - 1) * stride[1] - 2 * pw + dilation[1] * (KW - 1) + output_padding[1] + 1
+        padded = (N, w.shape[1] * groups, OH + 2 * ph, OW + 2 * pw)
+        out = col2im(_cols_grad(x, w, groups), padded, stride, dilation)
+        if ph or pw:
+            out = np.ascontiguousarray(out[:, :, ph:ph + OH, pw:pw + OW])
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        ctx.save_for_backward(x, w)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, w = ctx.saved_tensors
+        need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        (ph, pw), (KH, KW) = ctx.padding, w.shape[2:]
+        grad_x = grad_w = grad_b = None
+        if need_x or need_w:
+            grad_padded = constant_pad_array(grad_out, ((ph, ph), (pw, pw)))
+            cols = im2col(grad_padded, KH, KW, x.shape[2], x.shape[3], ctx.stride, ctx.dilation)
+            if need_x:
+                grad_x = _conv_matmul(cols, w, ctx.groups).reshape(x.shape)
+            if need_w:
+                grad_w = _weight_grad(x, cols, w.shape, ctx.groups)
+        if need_b:
+            grad_b = grad_out.sum(axis=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None, None, None
+
+
+def _positive_pair(op: str, name: str, value) -> tuple:
+    p = pair(op, name, value)
+    if min(p) < 1:
+        raise ValueError(f"{op}: {name} must be positive, got {value!r}")
+    return p
+
+
+def _check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed: bool) -> None:
+    """Shared checks: ranks, dtypes, groups and channel counts, naming ``op`` and the shapes."""
+    if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
+        raise TypeError(f"{op}: input and weight must be Tensors, got {type(x).__name__} and "
+                        f"{type(weight).__name__}")
+    if x.ndim != 4 or weight.ndim != 4:
+        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) and a 4-D weight, got input "
+                         f"{x.shape} and weight {weight.shape}")
+    if x.dtype.kind != "f" or x.dtype != weight.dtype:
+        raise TypeError(f"{op}: input and weight must share one floating dtype, got input "
+                        f"{x.dtype} {x.shape} and weight {weight.dtype} {weight.shape}")
+    if not isinstance(groups, (int, np.integer)) or groups < 1:
+        raise ValueError(f"{op}: groups must be a positive int, got {groups!r}")
+    if transposed:  # weight (C, O/groups, KH, KW)
+        in_channels, out_channels = weight.shape[0], weight.shape[1] * groups
+    else:  # weight (O, C/groups, KH, KW)
+        in_channels, out_channels = weight.shape[1] * groups, weight.shape[0]
+    if x.shape[1] != in_channels:
+        raise ValueError(f"{op}: weight expects {in_channels} input channels (weight "
+                         f"{weight.shape}, groups={groups}), input is {x.shape}")
+    if weight.shape[0] % groups:
+        raise ValueError(f"{op}: groups={groups} must divide the weight's first dimension "
+                         f"(weight {weight.shape}, input {x.shape})")
+    if bias is not None:
+        if not isinstance(bias, Tensor) or bias.shape != (out_channels,):
+            raise ValueError(f"{op}: bias must be a Tensor of shape ({out_channels},), got "
+                             f"{getattr(bias, 'shape', bias)!r} (weight {weight.shape})")
+        if bias.dtype != x.dtype:
+            raise TypeError(f"{op}: bias dtype {bias.dtype} differs from the input's {x.dtype}")
+
+
+def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, x_shape, w_shape):
+    """conv2d's padding as (top, bottom, left, right). "same" pads d*(k-1) in total, the extra
+    odd element after, as PyTorch does."""
+    if isinstance(padding, str):
+        if padding == "valid":
+            return (0, 0, 0, 0)
+        if padding != "same":
+            raise ValueError(f"conv2d: padding must be an int, a pair, 'same' or 'valid', got "
+                             f"{padding!r}")
+        if stride != (1, 1):
+            raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions "
+                             f"(stride={stride}, input {x_shape}, weight {w_shape})")
+        total = [d * (k - 1) for d, k in zip(dilation, kernel)]
+        return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
+    ph, pw = pair("conv2d", "padding", padding)
+    if ph < 0 or pw < 0:
+        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
+    return (ph, ph, pw, pw)
+
+
+def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
+           groups: int = 1) -> Tensor:
+    """2-D convolution (cross-correlation) over an NCHW input, as ``torch.nn.functional.conv2d``.
+
+    Args:
+        x: input (N, C, H, W), or (C, H, W) unbatched.
+        weight: filters (O, C/groups, KH, KW).
+        bias: optional (O,).
+        stride, dilation: an int or a pair (sh, sw) / (dh, dw).
+        padding: an int, a pair (ph, pw), ``"valid"`` (none) or ``"same"`` (output size equals the
+            input size; stride 1 only; an odd total puts the extra row/column after).
+        groups: split the channels into this many independent convolutions.
+
+    Shape: (N, C, H, W) -> (N, O, OH, OW) with
+        OH = floor((H + pt + pb - dh*(KH-1) - 1) / sh) + 1 (likewise OW).
+
+    Raises: ValueError / TypeError naming conv2d, the argument and the shapes.
+    """
+    if isinstance(x, Tensor) and x.ndim == 3:
+        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
+    _check_operands("conv2d", x, weight, bias, groups, transposed=False)
+    stride = _positive_pair("conv2d", "stride", stride)
+    dilation = _positive_pair("conv2d", "dilation", dilation)
+    kernel = weight.shape[2:]
+    pads = _conv_padding(padding, kernel, stride, dilation, x.shape, weight.shape)
+    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        raise ValueError(f"conv2d: kernel size {kernel} (dilated {reach}) is larger than the "
+                         f"padded input {padded} (input {x.shape}, weight {weight.shape})")
+    return Conv2d.apply(x, weight, bias, stride, pads, dilation, int(groups))
+
+
+def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
+                     output_padding=0, groups: int = 1, dilation=1) -> Tensor:
+    """2-D transposed convolution (the gradient of conv2d with respect to its input), as
+    ``torch.nn.functional.conv_transpose2d``.
+
+    Args:
+        x: input (N, C, H, W), or (C, H, W) unbatched.
+        weight: filters (C, O/groups, KH, KW).
+        bias: optional (O,).
+        stride, dilation: an int or a pair.
+        padding: an int or a pair; crops that many rows/columns from each side of the full
+            output (the padding of the conv2d this op is the adjoint of).
+        output_padding: extra rows/columns added at the bottom/right (smaller than the stride or
+            the dilation), to pick among the input sizes a strided conv2d maps to the same size.
+        groups: split the channels into this many independent convolutions.
+
+    Shape: (N, C, H, W) -> (N, O, OH, OW) with
+        OH = (H - 1)*sh - 2*ph + dh*(KH - 1) + output_padding_h + 1 (likewise OW).
+
+    Raises: ValueError / TypeError naming conv_transpose2d, the argument and the shapes.
+    """
+    op = "conv_transpose2d"
+    if isinstance(x, Tensor) and x.ndim == 3:
+        return conv_transpose2d(x.unsqueeze(0), weight, bias, stride, padding, output_padding,
+                                groups, dilation).squeeze(0)
+    _check_operands(op, x, weight, bias, groups, transposed=True)
+    stride = _positive_pair(op, "stride", stride)
+    dilation = _positive_pair(op, "dilation", dilation)
+    padding, output_padding = pair(op, "padding", padding), pair(op, "output_padding",
+                                                                   output_padding)
+    if min(padding) < 0 or min(output_padding) < 0:
+        raise ValueError(f"{op}: padding and output_padding must be non-negative, got "
+                         f"{padding} and {output_padding}")
+    for extra, s, d in zip(output_padding, stride, dilation):
+        if extra >= s and extra >= d:
+            raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either "
+                             f"the stride {stride} or the dilation {dilation}")
+    size = [(n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
+        x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)]
+    if min(size) < 1:
+        raise ValueError(f"{op}: the output size {tuple(size)} is empty (input {x.shape}, weight "
+                         f"{weight.shape}, stride {stride}, padding {padding})")
+    return ConvTranspose2d.apply(x, weight, bias, stride, padding, output_padding, int(groups),
+                                 dilation)
