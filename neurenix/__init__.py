@@ -5,6 +5,7 @@
 ``nx.multiscale``.
 """
 from .core import *  # noqa: F401,F403  (the public core API is listed in core/__init__.py)
+from . import nn, optim, data  # noqa: E402
 from . import viz  # noqa: E402
 
 __version__ = "0.1.0"

@@ -1,0 +1,247 @@
+"""Regression and binary losses, each one op with a closed-form backward.
+
+Every loss takes the keyword ``reduction``: "mean" (the default: the average over elements),
+"sum", or "none" (the elementwise losses, input-shaped). Targets are cast to the input's dtype, so a
+float64 target never promotes a float32 model. Weights (``weight``, ``pos_weight``) are
+constants: no gradient flows into them.
+"""
+import warnings
+
+import numpy as np
+from scipy import special
+
+from .._shapes import broadcast_shapes, unbroadcast
+from ..autograd import Function
+from ..tensor import Tensor
+from .arithmetic import cast
+
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def check_reduction(op: str, reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
+    """The elementwise ``loss`` reduced as ``reduction`` asks."""
+    if reduction == "mean":
+        return loss.mean()
+    if reduction == "sum":
+        return loss.sum()
+    return loss
+
+
+def expand_grad(grad_out: np.ndarray, reduction: str, count: int) -> np.ndarray:
+    """d(reduced loss)/d(each elementwise loss) times ``grad_out``: the adjoint of
+    ``reduce_loss`` for ``count`` elements (broadcastable against them)."""
+    if reduction == "mean":
+        return grad_out / count
+    return grad_out
+
+
+def _target(op: str, input: Tensor, target) -> Tensor:
+    """``target`` as a Tensor of the input's dtype, its shape checked to broadcast."""
+    if not isinstance(target, Tensor):
+        target = Tensor(np.asarray(target))
+    if target.shape != input.shape:
+        warnings.warn(f"{op}: using a target size {target.shape} that is different to the "
+                      f"input size {input.shape}. This will likely lead to incorrect results "
+                      "due to broadcasting. Please ensure they have the same size.",
+                      stacklevel=3)
+        broadcast_shapes(op, input.shape, target.shape)
+    return cast(target, input.dtype)
+
+
+def _constant(op: str, name: str, value, input: Tensor):
+    """A weight argument as an array of the input's dtype that broadcasts against it."""
+    if value is None:
+        return None
+    array = np.asarray(value.data if isinstance(value, Tensor) else value, dtype=input.dtype)
+    if broadcast_shapes(op, input.shape, array.shape) != input.shape:
+        raise ValueError(f"{op}: {name} of shape {array.shape} must broadcast to the input's "
+                         f"shape {input.shape}")
+    return array
+
+
+class MSELoss(Function):
+    """loss = (x - y)**2.  dL/dx = 2 (x - y) dL/dloss, dL/dy = -dL/dx."""
+
+    __slots__ = ("reduction", "x_shape", "y_shape")
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        ctx.reduction, ctx.x_shape, ctx.y_shape = reduction, x.shape, y.shape
+        d = x - y
+        ctx.save_for_backward(d)
+        return reduce_loss(d * d, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (d,) = ctx.saved_tensors
+        grad_d = expand_grad(grad_out, ctx.reduction, d.size) * 2 * d
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return (unbroadcast(grad_d, ctx.x_shape) if need_x else None,
+                unbroadcast(-grad_d, ctx.y_shape) if need_y else None, None)
+
+
+class L1Loss(Function):
+    """loss = |x - y|.  dL/dx = sign(x - y) dL/dloss (0 where x == y), dL/dy = -dL/dx."""
+
+    __slots__ = ("reduction", "x_shape", "y_shape")
+
+    @staticmethod
+    def forward(ctx, x, y, reduction):
+        ctx.reduction, ctx.x_shape, ctx.y_shape = reduction, x.shape, y.shape
+        d = x - y
+        ctx.save_for_backward(np.sign(d))
+        return reduce_loss(np.abs(d), reduction)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (sign,) = ctx.saved_tensors
+        grad_d = expand_grad(grad_out, ctx.reduction, sign.size) * sign
+        need_x, need_y = ctx.needs_input_grad[:2]
+        return (unbroadcast(grad_d, ctx.x_shape) if need_x else None,
+                unbroadcast(-grad_d, ctx.y_shape) if need_y else None, None)
+
+
+class BCELoss(Function):
+    """loss = -w (y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch does.
+    dL/dx = w (x - y) / max(x (1 - x), 1e-12), dL/dy = w (log(1 - x) - log x) (clamped logs)."""
+
+    __slots__ = ("reduction",)
+
+    @staticmethod
+    def forward(ctx, x, y, w, reduction):
+        ctx.reduction = reduction
+        with np.errstate(divide="ignore"):  # log(0) = -inf, then clamped
+            log_x = np.maximum(np.log(x), -100)
+            log_1mx = np.maximum(np.log1p(-x), -100)
+        loss = -(y * log_x + (1 - y) * log_1mx)
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, y, w, log_x, log_1mx)
+        return reduce_loss(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y, w, log_x, log_1mx = ctx.saved_tensors
+        g = expand_grad(grad_out, ctx.reduction, x.size)
+        if w is not None:
+            g = g * w
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            # PyTorch's epsilon keeps the gradient finite at predictions of exactly 0 or 1.
+            grad_x = g * (x - y) / np.maximum(x * (1 - x), 1e-12)
+        if ctx.needs_input_grad[1]:
+            grad_y = g * (log_1mx - log_x)
+        return grad_x, grad_y, None, None
+
+
+class BCEWithLogitsLoss(Function):
+    """loss = w ((1 - y) x + l softplus(-x)), l = 1 + (pos_weight - 1) y; softplus(-x) =
+    log(1 + exp(-x)) computed stably (finite at |x| = 1000).
+    dL/dx = w (l sigmoid(x) - pos_weight y), dL/dy = w (-x + (pos_weight - 1) softplus(-x))."""
+
+    __slots__ = ("reduction",)
+
+    @staticmethod
+    def forward(ctx, x, y, w, pos_weight, reduction):
+        ctx.reduction = reduction
+        softplus = np.logaddexp(0, -x)
+        if pos_weight is None:
+            loss = (1 - y) * x + softplus
+        else:
+            loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus
+        if w is not None:
+            loss = loss * w
+        ctx.save_for_backward(x, y, w, pos_weight, softplus)
+        return reduce_loss(loss, reduction)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, y, w, pos_weight, softplus = ctx.saved_tensors
+        g = expand_grad(grad_out, ctx.reduction, x.size)
+        if w is not None:
+            g = g * w
+        grad_x = grad_y = None
+        if ctx.needs_input_grad[0]:
+            if pos_weight is None:
+                d = special.expit(x) - y
+            else:
+                d = (1 + (pos_weight - 1) * y) * special.expit(x) - pos_weight * y
+            grad_x = g * d
+        if ctx.needs_input_grad[1]:
+            d = -x if pos_weight is None else (pos_weight - 1) * softplus - x
+            grad_y = g * d
+        return grad_x, grad_y, None, None, None
+
+
+def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """Mean squared error: (input - target)**2, reduced.
+
+    Shape: input any, target the same (broadcasting works but warns, as in PyTorch); a scalar
+    for "mean" / "sum", input-shaped for "none".
+    """
+    check_reduction("mse_loss", reduction)
+    return MSELoss.apply(input, _target("mse_loss", input, target), reduction)
+
+
+def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
+    """Mean absolute error: |input - target|, reduced.  Shape: as ``mse_loss``."""
+    check_reduction("l1_loss", reduction)
+    return L1Loss.apply(input, _target("l1_loss", input, target), reduction)
+
+
+def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
+    if target.shape != input.shape:
+        raise ValueError(f"{op}: using a target size ({target.shape}) that is different to the "
+                         f"input size ({input.shape}) is deprecated. Please ensure they have "
+                         f"the same size.")
+
+
+def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str = "mean") -> Tensor:
+    """Binary cross-entropy between probabilities ``input`` and targets in [0, 1].
+
+    Each log is clamped at -100 (PyTorch's rule), so predictions of exactly 0 or 1 give a
+    finite loss of at most 100 per element and a finite gradient.
+
+    Args:
+        input: probabilities in [0, 1] (a Sigmoid's output).  target: same shape, in [0, 1].
+        weight: rescales each element's loss; broadcasts against input.
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Raises: ValueError when ``input`` leaves [0, 1]: apply a Sigmoid first, or use
+        ``binary_cross_entropy_with_logits`` / ``BCEWithLogitsLoss`` on raw scores.
+    """
+    check_reduction("binary_cross_entropy", reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    _same_shape("binary_cross_entropy", input, target)
+    if input.data.size and (input.data.min() < 0 or input.data.max() > 1):
+        raise ValueError(
+            f"binary_cross_entropy: all elements of input should be between 0 and 1, found "
+            f"values in [{input.data.min():.4g}, {input.data.max():.4g}]. BCELoss takes "
+            f"probabilities: apply a Sigmoid first, or use BCEWithLogitsLoss "
+            f"(binary_cross_entropy_with_logits) on raw scores")
+    return BCELoss.apply(input, cast(target, input.dtype),
+                         _constant("binary_cross_entropy", "weight", weight, input), reduction)
+
+
+def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *,
+                                     reduction: str = "mean", pos_weight=None) -> Tensor:
+    """Sigmoid and binary cross-entropy in one stable op, on raw scores (logits).
+
+    Args:
+        input: logits, any real values.  target: same shape, in [0, 1].
+        weight: rescales each element's loss; broadcasts against input.
+        pos_weight: weight of the positive term, broadcast along the last axes (e.g. (C,) for
+            (N, C) input, (C, 1, 1) for (N, C, H, W)): > 1 raises recall.
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    """
+    op = "binary_cross_entropy_with_logits"
+    check_reduction(op, reduction)
+    target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
+    _same_shape(op, input, target)
+    return BCEWithLogitsLoss.apply(input, cast(target, input.dtype),
+                                   _constant(op, "weight", weight, input),
+                                   _constant(op, "pos_weight", pos_weight, input), reduction)

@@ -1,0 +1,199 @@
+"""Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections)."""
+from collections import OrderedDict
+
+from ..core import autograd
+from .module import Module
+
+try:
+    from ..core.checkpoint import checkpoint, is_checkpointing_enabled
+except ImportError:  # built before gradient checkpointing: containers always run plainly
+    def is_checkpointing_enabled() -> bool:
+        return False
+
+
+def _index(container: Module, idx: int) -> int:
+    """``idx`` (negatives allowed) as a position in ``container``, or an IndexError."""
+    n = len(container._modules)
+    if not -n <= idx < n:
+        raise IndexError(f"{type(container).__name__}: index {idx} is out of range "
+                         f"(length {n})")
+    return idx % n
+
+
+def _renumber(container: Module, modules: list) -> None:
+    """Re-register ``modules`` under the keys "0", "1", ... (after a delete or insert)."""
+    for key in list(container._modules):
+        delattr(container, key)
+    for i, module in enumerate(modules):
+        container.add_module(str(i), module)
+
+
+class Sequential(Module):
+    """Runs its modules in order, each on the previous one's output.
+
+    Built from modules (``Sequential(conv, bn, relu)``, keyed "0", "1", ...) or from an
+    OrderedDict of named modules. Supports indexing (an int gives the module, a slice a new
+    Sequential), ``len``, iteration, ``append``, ``extend`` and ``insert``.
+
+    Under ``nx.enable_gradient_checkpointing()`` (with grad mode on) each module runs as a
+    checkpoint segment: its intermediates are recomputed during backward instead of kept.
+
+    Shape: whatever its first module takes -> whatever its last module returns.
+    """
+
+    def __init__(self, *args):
+        super().__init__()
+        if len(args) == 1 and isinstance(args[0], (OrderedDict, dict)):
+            for key, module in args[0].items():
+                self.add_module(key, module)
+        else:
+            for i, module in enumerate(args):
+                self.add_module(str(i), module)
+
+    def forward(self, input):
+        if is_checkpointing_enabled() and autograd.is_grad_enabled():
+            for module in self._modules.values():
+                input = checkpoint(module, input)
+            return input
+        for module in self._modules.values():
+            input = module(input)
+        return input
+
+    def __getitem__(self, idx):
+        items = list(self._modules.items())
+        if isinstance(idx, slice):
+            return type(self)(OrderedDict(items[idx]))
+        return items[_index(self, idx)][1]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, list(self._modules)[_index(self, idx)], module)
+
+    def __delitem__(self, idx) -> None:
+        modules = list(self._modules.values())
+        del modules[idx if isinstance(idx, slice) else _index(self, idx)]
+        _renumber(self, modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module) -> "Sequential":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules) -> "Sequential":
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> "Sequential":
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        _renumber(self, modules)
+        return self
+
+
+class ModuleList(Module):
+    """A list of modules whose parameters are registered ("0.weight", "1.weight", ...).
+
+    Indexing, ``len``, iteration, ``append``, ``extend``, ``insert`` and ``+=`` work as on a
+    list. It has no forward: the owner decides how to call its members.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.extend(modules)
+
+    def __getitem__(self, idx):
+        modules = list(self._modules.values())
+        if isinstance(idx, slice):
+            return type(self)(modules[idx])
+        return modules[_index(self, idx)]
+
+    def __setitem__(self, idx: int, module: Module) -> None:
+        setattr(self, str(_index(self, idx)), module)
+
+    def __delitem__(self, idx) -> None:
+        modules = list(self._modules.values())
+        del modules[idx if isinstance(idx, slice) else _index(self, idx)]
+        _renumber(self, modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def __iadd__(self, modules) -> "ModuleList":
+        return self.extend(modules)
+
+    def append(self, module: Module) -> "ModuleList":
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules) -> "ModuleList":
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module) -> None:
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        _renumber(self, modules)
+
+
+class ModuleDict(Module):
+    """An ordered dict of modules whose parameters are registered under their keys
+    ("encoder.weight"). Supports ``[key]``, ``in``, ``len``, iteration over keys, ``keys()``,
+    ``values()``, ``items()``, ``update()``, ``pop()`` and ``clear()``.
+    """
+
+    def __init__(self, modules=None):
+        super().__init__()
+        if modules is not None:
+            self.update(modules)
+
+    def __getitem__(self, key: str) -> Module:
+        return self._modules[key]
+
+    def __setitem__(self, key: str, module: Module) -> None:
+        self.add_module(key, module)
+
+    def __delitem__(self, key: str) -> None:
+        delattr(self, key)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules)
+
+    def __contains__(self, key: str) -> bool:
+        return key in self._modules
+
+    def keys(self):
+        return self._modules.keys()
+
+    def values(self):
+        return self._modules.values()
+
+    def items(self):
+        return self._modules.items()
+
+    def clear(self) -> None:
+        for key in list(self._modules):
+            delattr(self, key)
+
+    def pop(self, key: str) -> Module:
+        module = self._modules[key]
+        delattr(self, key)
+        return module
+
+    def update(self, modules) -> None:
+        """Add modules from a mapping or an iterable of (key, module) pairs."""
+        pairs = modules.items() if hasattr(modules, "items") else modules
+        for key, module in pairs:
+            self[key] = module

@@ -1,0 +1,52 @@
+"""Stateless forms of the layers, as ``torch.nn.functional``: ``import neurenix.nn.functional as F``.
+
+Each function here is a differentiable op from ``neurenix.core`` (or a thin adapter that
+accepts PyTorch's extra arguments); the layers in ``neurenix.nn`` call them with their
+parameters.
+"""
+import math
+
+from ..core.ops.activation import gelu as _gelu
+from ..core.ops.activation import leaky_relu as _leaky_relu
+from ..core.ops.activation import log_softmax, sigmoid, softmax, tanh
+from ..core.ops.activation import relu as _relu
+from ..core.ops.conv import conv2d, conv_transpose2d
+from ..core.ops.cross_entropy import cross_entropy, nll_loss
+from ..core.ops.dropout import dropout
+from ..core.ops.linear import linear
+from ..core.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss,
+                             mse_loss)
+from ..core.ops.normalization import batch_norm
+from ..core.ops.pad import pad
+from ..core.tensor import Tensor
+
+__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
+           "conv_transpose2d", "cross_entropy", "dropout", "gelu", "l1_loss", "leaky_relu",
+           "linear", "log_softmax", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "silu",
+           "softmax", "tanh"]
+
+
+def relu(input: Tensor, inplace: bool = False) -> Tensor:
+    """max(input, 0). ``inplace`` is accepted for PyTorch compatibility; the result is new."""
+    return _relu(input)
+
+
+def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
+    """input where input > 0, else negative_slope * input."""
+    return _leaky_relu(input, negative_slope)
+
+
+def gelu(input: Tensor, approximate: str = "none") -> Tensor:
+    """x * Phi(x): exact (erf) with ``approximate="none"``, or PyTorch's tanh approximation
+    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x**3))) with ``approximate="tanh"``."""
+    if approximate == "none":
+        return _gelu(input)
+    if approximate == "tanh":
+        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
+        return input * 0.5 * (tanh(inner) + 1)
+    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+
+
+def silu(input: Tensor, inplace: bool = False) -> Tensor:
+    """x * sigmoid(x) (also called swish)."""
+    return input * sigmoid(input)

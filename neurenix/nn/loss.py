@@ -1,0 +1,128 @@
+"""Loss layers: each holds its options (and weights, as buffers, as PyTorch does) and calls the
+function of the same name in ``neurenix.nn.functional``.
+
+The constructors keep PyTorch's argument order, including the deprecated ``size_average`` and
+``reduce`` flags, which are translated to ``reduction`` with a warning, so positional calls
+written for PyTorch mean the same here.
+"""
+import warnings
+
+from ..core.ops.loss import check_reduction
+from ..core.tensor import Tensor
+from . import functional as F
+from .module import Module
+
+
+def _legacy_reduction(size_average, reduce, reduction: str) -> str:
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction "
+                  "instead.", stacklevel=3)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
+
+
+class _Loss(Module):
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__()
+        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+        check_reduction(type(self).__name__, self.reduction)
+
+
+class _WeightedLoss(_Loss):
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean"):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+
+
+class MSELoss(_Loss):
+    """Mean squared error (input - target)**2, reduced ("mean", "sum" or "none").
+
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.mse_loss(input, target, reduction=self.reduction)
+
+
+class L1Loss(_Loss):
+    """Mean absolute error |input - target|, reduced.  Shape: as MSELoss."""
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.l1_loss(input, target, reduction=self.reduction)
+
+
+class BCELoss(_WeightedLoss):
+    """Binary cross-entropy on probabilities (after a Sigmoid); logs clamped at -100.
+
+    Args: weight: per-element rescaling, broadcast against the input.  reduction.
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Raises: ValueError for inputs outside [0, 1]: use a Sigmoid, or BCEWithLogitsLoss.
+    """
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy(input, target, self.weight, reduction=self.reduction)
+
+
+class BCEWithLogitsLoss(_Loss):
+    """Sigmoid + binary cross-entropy in one numerically stable op, on raw scores.
+
+    Args:
+        weight: per-element rescaling.  reduction.
+        pos_weight: weight of positive examples, broadcast along the trailing axes (e.g. (C,)
+            for (N, C) scores).
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    """
+
+    def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
+                 pos_weight=None):
+        super().__init__(size_average, reduce, reduction)
+        self.register_buffer("weight", weight)
+        self.register_buffer("pos_weight", pos_weight)
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.binary_cross_entropy_with_logits(input, target, self.weight,
+                                                  reduction=self.reduction,
+                                                  pos_weight=self.pos_weight)
+
+
+class CrossEntropyLoss(_WeightedLoss):
+    """Cross-entropy of logits against class indices (or class probabilities).
+
+    Args:
+        weight: (C,) per-class rescaling; "mean" then divides by the summed weights of the
+            counted targets, as PyTorch.
+        ignore_index: targets with this value are skipped.  reduction.
+        label_smoothing: s in [0, 1]; targets become (1 - s) one-hot + s / C.
+    Shape: input (N, C) or (N, C, d1, ...) logits, e.g. (N, C, H, W) per-pixel scores;
+        target (N,) or (N, d1, ...) class indices, or class probabilities shaped as the input.
+        Output a scalar, or (N, d1, ...) for "none".
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean", label_smoothing: float = 0.0):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index, self.label_smoothing = ignore_index, label_smoothing
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.cross_entropy(input, target, self.weight, ignore_index=self.ignore_index,
+                               reduction=self.reduction, label_smoothing=self.label_smoothing)
+
+
+class NLLLoss(_WeightedLoss):
+    """Negative log-likelihood of class indices under log-probabilities (after LogSoftmax).
+
+    Args and Shape: as CrossEntropyLoss with class-index targets.
+    """
+
+    def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
+                 reduction: str = "mean"):
+        super().__init__(weight, size_average, reduce, reduction)
+        self.ignore_index = ignore_index
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
+                          reduction=self.reduction)

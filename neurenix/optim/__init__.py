@@ -1,0 +1,8 @@
+"""Optimizers and learning-rate schedules, as ``torch.optim``: the same calls give the same
+numbers. Updates run under ``no_grad`` on the parameters' arrays, in place, keeping dtypes."""
+from . import lr_scheduler
+from .adam import Adam, AdamW
+from .optimizer import Optimizer
+from .sgd import SGD
+
+__all__ = ["Adam", "AdamW", "Optimizer", "SGD", "lr_scheduler"]

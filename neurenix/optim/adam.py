@@ -1,0 +1,96 @@
+"""Adam and AdamW."""
+import math
+
+import numpy as np
+
+from ..core import factories
+from ..core.tensor import Tensor
+from .optimizer import Optimizer
+
+
+class Adam(Optimizer):
+    """Adam, step for step as ``torch.optim.Adam``.
+
+    For each parameter p with gradient g, at step t::
+
+        g = g + weight_decay * p                 (Adam's L2 penalty), or
+        p = p * (1 - lr * weight_decay)          (decoupled_weight_decay, i.e. AdamW)
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g**2
+        v_max = max(v_max, v)                    (amsgrad: use v_max below instead of v)
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    Args:
+        params: parameters or parameter groups.  lr: learning rate (default 1e-3).
+        betas: (beta1, beta2), default (0.9, 0.999).  eps: default 1e-8.
+        weight_decay: default 0.  amsgrad: keep the maximum of v.  maximize: ascend.
+        decoupled_weight_decay: shrink the weights directly (AdamW) instead of adding to g.
+    State: ``step`` (a float32 scalar tensor), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
+        ``max_exp_avg_sq``.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0, amsgrad: bool = False, *, maximize: bool = False,
+                 decoupled_weight_decay: bool = False):
+        name = type(self).__name__
+        if lr < 0:
+            raise ValueError(f"{name}: invalid learning rate: {lr}")
+        if eps < 0:
+            raise ValueError(f"{name}: invalid epsilon value: {eps}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"{name}: invalid beta parameter at index {i}: {beta}")
+        if weight_decay < 0:
+            raise ValueError(f"{name}: invalid weight_decay value: {weight_decay}")
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad,
+                                      maximize=maximize,
+                                      decoupled_weight_decay=decoupled_weight_decay))
+
+    def _step_group(self, group: dict) -> None:
+        # Python floats: a NumPy float64 hyperparameter would promote float32 arrays.
+        lr, eps, weight_decay = (float(group[k]) for k in ("lr", "eps", "weight_decay"))
+        beta1, beta2 = (float(b) for b in group["betas"])
+        amsgrad = group["amsgrad"]
+        for p in group["params"]:
+            if p.grad is None:
+                continue
+            g = -p.grad.data if group["maximize"] else p.grad.data
+            state = self.state.setdefault(p, {})
+            if not state:
+                state["step"] = factories.tensor(0.0, dtype=np.float32)
+                state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
+                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                if amsgrad:
+                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+            state["step"].data += 1
+            step = float(state["step"].data)
+            if weight_decay != 0:
+                if group["decoupled_weight_decay"]:
+                    p.data *= 1 - lr * weight_decay
+                else:
+                    g = g + weight_decay * p.data
+            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
+            m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 * m + (1 - beta1) * g
+            v *= beta2
+            v += (1 - beta2) * g * g
+            if amsgrad:
+                v_max = state["max_exp_avg_sq"].data
+                np.maximum(v_max, v, out=v_max)
+                v = v_max
+            step_size = lr / (1 - beta1 ** step)
+            denom = np.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
+            p.data -= step_size * (m / denom)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay (default 1e-2): the weights shrink by lr * weight_decay
+    each step, independent of the gradient's scale, as ``torch.optim.AdamW``.
+
+    Args: as Adam; ``weight_decay`` defaults to 1e-2.
+    """
+
+    def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 1e-2, amsgrad: bool = False, *, maximize: bool = False):
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad, maximize=maximize,
+                         decoupled_weight_decay=True)
