@@ -2,7 +2,7 @@
 from collections import OrderedDict
 
 from ..core import autograd
-from .module import Module
+from .module import Module, _addindent
 
 try:
     from ..core.checkpoint import checkpoint, is_checkpointing_enabled
@@ -129,6 +129,21 @@ class ModuleList(Module):
 
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)
+
+    def __repr__(self) -> str:
+        """As PyTorch: runs of identical members print once, as "(0-3): 4 x Block(...)"."""
+        reprs = [repr(module) for module in self]
+        if not reprs:
+            return "ModuleList()"
+        runs = []  # [first index, last index, repr]
+        for i, text in enumerate(reprs):
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
+                 for a, b, text in runs]
+        return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     def append(self, module: Module) -> "ModuleList":
         self.add_module(str(len(self)), module)
