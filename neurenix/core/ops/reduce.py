@@ -1,7 +1,8 @@
 """Reductions over one axis, several axes (``dim`` as an int or a list) or everything.
 
-Each backward re-inserts the reduced axes (when ``keepdim`` dropped them) and broadcasts the
-gradient back over them.
+As in PyTorch, ``dim=None`` and an empty list both mean every axis, and a 0-d tensor accepts
+``dim`` 0 or -1 (reducing nothing). Each backward re-inserts the reduced axes (when ``keepdim``
+dropped them) and broadcasts the gradient back over them.
 """
 from collections import namedtuple
 
@@ -17,9 +18,21 @@ MaxResult = namedtuple("MaxResult", ["values", "indices"])  # torch.return_types
 
 def _expand_back(grad_out, axes, keepdim):
     """``grad_out`` of a reduction as an array broadcastable against the input shape."""
-    if not keepdim:
-        grad_out = np.expand_dims(grad_out, axes)
-    return grad_out
+    return grad_out if keepdim else np.expand_dims(grad_out, axes)
+
+
+def _count(shape, axes) -> int:
+    """How many elements each output element reduces."""
+    n = 1
+    for a in axes:
+        n *= shape[a]
+    return n
+
+
+def _denominator(x, axes, correction):
+    """n - correction of var and std, in x's dtype; 0 (so inf or nan results) when n <= correction."""
+    n = _count(x.shape, axes)
+    return x.dtype.type(n - correction if n > correction else 0)
 
 
 class Sum(Function):
@@ -30,12 +43,11 @@ class Sum(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim, ctx.x_shape = axes, keepdim, x.shape
-        return np.asarray(x.sum(axis=axes, keepdims=keepdim))
+        return x.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
-        return np.broadcast_to(grad, ctx.x_shape), None, None
+        return np.broadcast_to(_expand_back(grad_out, ctx.axes, ctx.keepdim), ctx.x_shape), None, None
 
 
 class Mean(Function):
@@ -46,14 +58,16 @@ class Mean(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim, ctx.x_shape = axes, keepdim, x.shape
-        return np.asarray(x.mean(axis=axes, keepdims=keepdim))
+        n = _count(x.shape, axes)
+        total = x.sum(axis=axes, keepdims=keepdim)
+        if n == 0:  # the mean of nothing is nan, as in PyTorch (NumPy would also warn)
+            return np.full(np.shape(total), np.nan, x.dtype)
+        return total / x.dtype.type(n)
 
     @staticmethod
     def backward(ctx, grad_out):
-        n = 1
-        for a in ctx.axes:
-            n *= ctx.x_shape[a]
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim) / grad_out.dtype.type(n)
+        n = _count(ctx.x_shape, ctx.axes)
+        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim) / grad_out.dtype.type(n or 1)
         return np.broadcast_to(grad, ctx.x_shape), None, None
 
 
@@ -65,7 +79,7 @@ class Amax(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        y = np.asarray(x.max(axis=axes, keepdims=True))
+        y = x.max(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
 
@@ -85,30 +99,30 @@ class Amin(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        y = np.asarray(x.min(axis=axes, keepdims=True))
+        y = x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
 
-    backward = Amax.backward
+    backward = staticmethod(Amax.backward)  # the same rule: the gradient goes to the elements equal to y
 
 
 class TakeAlong(Function):
     """y = x[..., index, ...] along ``dim`` (the values of max/min with a dim).
     dL/dx = dL/dy scattered back to the chosen positions."""
 
-    __slots__ = ("dim", "keepdim")
+    __slots__ = ("dim", "keepdim", "x_shape")
 
     @staticmethod
     def forward(ctx, x, index, dim, keepdim):
-        ctx.dim, ctx.keepdim = dim, keepdim
-        ctx.save_for_backward(x.shape, index)
+        ctx.dim, ctx.keepdim, ctx.x_shape = dim, keepdim, x.shape
+        ctx.save_for_backward(index)
         y = np.take_along_axis(x, index, axis=dim)
         return y if keepdim else np.squeeze(y, axis=dim)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x_shape, index = ctx.saved_tensors
-        grad = np.zeros(x_shape, dtype=grad_out.dtype)
+        (index,) = ctx.saved_tensors
+        grad = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
         if not ctx.keepdim:
             grad_out = np.expand_dims(grad_out, ctx.dim)
         np.put_along_axis(grad, index, grad_out, axis=ctx.dim)
@@ -122,15 +136,12 @@ class Var(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        n = 1
-        for a in axes:
-            n *= x.shape[a]
         ctx.axes, ctx.keepdim = axes, keepdim
-        ctx.denom = x.dtype.type(n - correction if n > correction else 0)
+        ctx.denom = _denominator(x, axes, correction)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.save_for_backward(centered)
-        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction gives nan/inf, as PyTorch
-            return np.asarray((centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom)
+        with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction: inf/nan, as PyTorch
+            return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -138,6 +149,32 @@ class Var(Function):
         grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             return grad * centered * (2 / ctx.denom), None, None, None
+
+
+class Std(Function):
+    """y = sqrt(var(x)).  dL/dx = dL/dy * (x - mean) / ((n - correction) y), 0 where y = 0
+    (PyTorch's choice: the derivative of sqrt at 0 is infinite, but every element equals the
+    mean there, so the gradient is taken as 0 rather than nan)."""
+
+    __slots__ = ("axes", "keepdim", "denom")
+
+    @staticmethod
+    def forward(ctx, x, axes, keepdim, correction):
+        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.denom = _denominator(x, axes, correction)
+        centered = x - x.mean(axis=axes, keepdims=True)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            y = np.sqrt((centered * centered).sum(axis=axes, keepdims=True) / ctx.denom)
+        ctx.save_for_backward(centered, y)
+        return y if keepdim else np.squeeze(y, axis=axes)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        centered, y = ctx.saved_tensors
+        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            scale = np.where(y == 0, y.dtype.type(0), 1 / (ctx.denom * y))
+        return grad * centered * scale, None, None, None
 
 
 class LogSumExp(Function):
@@ -148,52 +185,71 @@ class LogSumExp(Function):
     @staticmethod
     def forward(ctx, x, axes, keepdim):
         ctx.axes, ctx.keepdim = axes, keepdim
-        m = x.max(axis=axes, keepdims=True)
-        m = np.where(np.isfinite(m), m, 0).astype(x.dtype)  # an all -inf slice stays -inf, not nan
-        y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
+        m = x.max(axis=axes, keepdims=True)  # shifting by the max: exp never overflows
+        m = np.where(np.isfinite(m), m, x.dtype.type(0))  # an all -inf slice stays -inf, not nan
+        with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
+            y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        return np.exp(x - y) * _expand_back(grad_out, ctx.axes, ctx.keepdim), None, None
+        with np.errstate(invalid="ignore"):  # -inf - -inf: nan, as PyTorch
+            return np.exp(x - y) * _expand_back(grad_out, ctx.axes, ctx.keepdim), None, None
+
+
+def _axes(op: str, x: Tensor, dim) -> tuple:
+    """The axes of ``x`` that ``dim`` reduces: all of them for None or an empty list (as
+    PyTorch); none for a 0-d tensor, whose only dims are 0 and -1."""
+    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+        dim = None
+    axes = normalize_dims(op, dim, x.ndim)
+    return axes if x.ndim else ()
+
+
+def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
+    """max/min/argmax have no value over nothing: refuse to reduce an axis of length 0."""
+    if x.numel() == 0 and (not axes or any(x.shape[a] == 0 for a in axes)):
+        raise RuntimeError(f"{op}: cannot reduce over an empty dimension; the tensor has shape "
+                           f"{x.shape} and dim covers axes {axes or 'all'}")
 
 
 def _floating(x: Tensor) -> Tensor:
-    if x.dtype.kind == "f":
-        return x
-    return x.to(dtypes.get_default_dtype())
+    return x if x.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
 
 
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Sum over ``dim`` (an int, a list of ints, or None for every element)."""
-    return Sum.apply(x, normalize_dims("sum", dim, x.ndim), keepdim)
+    """Sum over ``dim`` (an int, a list of ints, or None for every element).
+
+    Shape: the input's without the reduced axes (kept as 1 with ``keepdim``).
+    """
+    return Sum.apply(x, _axes("sum", x, dim), keepdim)
 
 
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a list of ints, or None for every element)."""
-    if x.numel() == 0:
-        raise RuntimeError(f"mean: the tensor of shape {x.shape} has no elements")
-    return Mean.apply(_floating(x), normalize_dims("mean", dim, x.ndim), keepdim)
+    """Mean over ``dim`` (an int, a list of ints, or None for every element); integer tensors
+    give the default float dtype, and the mean of nothing is nan."""
+    return Mean.apply(_floating(x), _axes("mean", x, dim), keepdim)
 
 
 def _extreme(op, reducer, arg, x, dim, keepdim):
-    if x.numel() == 0:
-        raise RuntimeError(f"{op}: the tensor of shape {x.shape} has no elements")
+    axes = _axes(op, x, dim)
+    _nonempty(op, x, axes)
     if dim is None or not isinstance(dim, (int, np.integer)):
-        return reducer.apply(x, normalize_dims(op, dim, x.ndim), keepdim)
-    axis = normalize_dims(op, dim, x.ndim)[0] if x.ndim else 0
-    index = np.expand_dims(arg(x.data, axis=axis), axis) if x.ndim else np.zeros((), np.int64)
+        return reducer.apply(x, axes, keepdim)
     if x.ndim == 0:
-        return MaxResult(x, Tensor._wrap(index))
+        return MaxResult(x, Tensor._wrap(np.zeros((), np.int64)))
+    (axis,) = axes
+    index = np.expand_dims(arg(x.data, axis=axis), axis)
     values = TakeAlong.apply(x, index, axis, keepdim)
     return MaxResult(values, Tensor._wrap(index if keepdim else np.squeeze(index, axis)))
 
 
 def max(x: Tensor, dim=None, keepdim: bool = False):
-    """The maximum of all elements; with an int ``dim``, the namedtuple (values, indices) along
-    it, as torch.max; with a list of dims, the maximum over them (as torch.amax)."""
+    """The maximum of all elements (ties share the gradient evenly); with an int ``dim``, the
+    namedtuple (values, indices) along it, as torch.max (the gradient goes to the returned
+    index); with a list of dims, the maximum over them (as ``amax``)."""
     return _extreme("max", Amax, np.argmax, x, dim, keepdim)
 
 
@@ -202,48 +258,58 @@ def min(x: Tensor, dim=None, keepdim: bool = False):
     return _extreme("min", Amin, np.argmin, x, dim, keepdim)
 
 
-def amax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Maximum over ``dim`` (int, list or None); ties share the gradient evenly."""
-    return Amax.apply(x, normalize_dims("amax", dim, x.ndim), keepdim)
+def amax(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Maximum over ``dim`` (int, list, or empty/None for all); ties share the gradient evenly."""
+    axes = _axes("amax", x, dim)
+    _nonempty("amax", x, axes)
+    return Amax.apply(x, axes, keepdim)
 
 
-def amin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Minimum over ``dim`` (int, list or None); ties share the gradient evenly."""
-    return Amin.apply(x, normalize_dims("amin", dim, x.ndim), keepdim)
+def amin(x: Tensor, dim=(), keepdim: bool = False) -> Tensor:
+    """Minimum over ``dim`` (int, list, or empty/None for all); ties share the gradient evenly."""
+    axes = _axes("amin", x, dim)
+    _nonempty("amin", x, axes)
+    return Amin.apply(x, axes, keepdim)
 
 
 def _arg(op, fn, x, dim, keepdim):
-    if dim is None:
+    if dim is not None and not isinstance(dim, (int, np.integer)):
+        raise TypeError(f"{op}: dim must be an int or None, got {dim!r}")
+    axes = _axes(op, x, dim)
+    _nonempty(op, x, axes)
+    if dim is None or x.ndim == 0:
         out = np.asarray(fn(x.data.reshape(-1)))
         return Tensor._wrap(out.reshape((1,) * x.ndim) if keepdim else out)
-    axis = normalize_dims(op, dim, x.ndim)[0]
-    out = fn(x.data, axis=axis)
-    return Tensor._wrap(np.expand_dims(out, axis) if keepdim else np.asarray(out))
+    out = fn(x.data, axis=axes[0], keepdims=keepdim)
+    return Tensor._wrap(np.asarray(out))
 
 
 def argmax(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index (int64) of the maximum, of the flattened tensor when ``dim`` is None."""
+    """Index (int64) of the maximum along ``dim``, or in the flattened tensor when None."""
     return _arg("argmax", np.argmax, x, dim, keepdim)
 
 
 def argmin(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Index (int64) of the minimum, of the flattened tensor when ``dim`` is None."""
+    """Index (int64) of the minimum along ``dim``, or in the flattened tensor when None."""
     return _arg("argmin", np.argmin, x, dim, keepdim)
 
 
+def _correction(unbiased: bool, correction) -> int:
+    return (1 if unbiased else 0) if correction is None else correction
+
+
 def var(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
-    """Variance over ``dim``; unbiased (divides by n - 1) by default, as PyTorch."""
-    correction = (1 if unbiased else 0) if correction is None else correction
-    return Var.apply(_floating(x), normalize_dims("var", dim, x.ndim), keepdim, correction)
+    """Variance over ``dim``: sum((x - mean)**2) / (n - correction). ``correction`` defaults to 1
+    (unbiased, as PyTorch); ``unbiased=False`` means 0. n <= correction gives inf or nan."""
+    return Var.apply(_floating(x), _axes("var", x, dim), keepdim, _correction(unbiased, correction))
 
 
 def std(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
-    """Standard deviation over ``dim``: sqrt of ``var``."""
-    return var(x, dim, unbiased, keepdim, correction=correction).sqrt()
+    """Standard deviation over ``dim``: sqrt of ``var`` with the same arguments."""
+    return Std.apply(_floating(x), _axes("std", x, dim), keepdim, _correction(unbiased, correction))
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, shifted by the maximum so it neither overflows nor
     underflows."""
-    return LogSumExp.apply(_floating(x), normalize_dims("logsumexp", dim, x.ndim),
-                           keepdim)
+    return LogSumExp.apply(_floating(x), _axes("logsumexp", x, dim), keepdim)
