@@ -2,6 +2,7 @@
 from .tensor import Tensor  # first: the ops it imports at its end need the class
 from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
                        set_grad_enabled)
+from .checkpoint import checkpoint, enable_gradient_checkpointing, is_checkpointing_enabled
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)
 from .factories import (arange, empty, full, full_like, linspace, ones, ones_like, rand, randint,
@@ -18,6 +19,7 @@ from .ops.shape import (cat, chunk, clone, expand, flatten, permute, reshape, sp
                         stack, transpose, unsqueeze)
 from .ops.unary import abs, clamp, exp, log, sqrt
 from .random import manual_seed
+from .serialization import SerializationError, load, save
 from .tensor import Tensor
 
 __all__ = [name for name, value in dict(globals()).items()
