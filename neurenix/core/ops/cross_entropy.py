@@ -139,8 +139,9 @@ def _class_targets(op: str, input: Tensor, target, weight, ignore_index: int):
     classes = input.shape[1]
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
-        raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype} "
-                        f"(class probabilities must have the input's shape {input.shape})")
+        raise TypeError(f"{op}: class-index targets must be integers, got dtype {t.dtype} and "
+                        f"shape {t.shape} (class probabilities must have the input's shape "
+                        f"{input.shape})")
     expected = input.shape[:1] + input.shape[2:]
     if t.shape != expected:
         raise ValueError(f"{op}: expected target of shape {expected} for input {input.shape}, "
@@ -200,10 +201,7 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
     unbatched = input.ndim == 1
     input, target = _batched(op, input, target)
-    if target.dtype.kind == "f":
-        if target.shape != input.shape:
-            raise ValueError(f"{op}: class-probability target must have the input's shape "
-                             f"{input.shape}, got {target.shape}")
+    if target.dtype.kind == "f" and target.shape == input.shape:
         out = CrossEntropyProbs.apply(input, target.to(input.dtype),
                                       _class_weight(op, weight, input), label_smoothing,
                                       reduction)

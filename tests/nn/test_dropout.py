@@ -1,0 +1,69 @@
+"""Dropout: inverted scaling, the drop rate, eval mode, reproducibility and the gradient."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neurenix as nx
+import neurenix.nn.functional as F
+from neurenix.testing import tensors
+
+
+@pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
+@pytest.mark.parametrize("dtype", [nx.float32, nx.float64])
+def test_dropout_zeroes_p_and_scales_the_rest(p, dtype):
+    x = nx.ones(200, 500, dtype=dtype)
+    out = nx.nn.Dropout(p)(x).numpy()
+    assert out.dtype == dtype
+    kept = out != 0
+    assert abs(1 - kept.mean() - p) < 0.01
+    np.testing.assert_allclose(out[kept], 1 / (1 - p), rtol=1e-6)
+    assert abs(out.mean() - 1) < 0.03  # the expectation is unchanged
+
+
+def test_dropout_is_the_identity_in_eval_and_at_p_0():
+    x = nx.randn(3, 4)
+    layer = nx.nn.Dropout(0.5).eval()
+    assert layer(x) is x
+    assert F.dropout(x, 0.0) is x
+    assert F.dropout(x, 0.9, training=False) is x
+    np.testing.assert_array_equal(F.dropout(x, 1.0).numpy(), 0)
+
+
+def test_dropout_is_reproducible_under_manual_seed():
+    x = nx.ones(50)
+    nx.manual_seed(3)
+    a = F.dropout(x, 0.5).numpy()
+    b = F.dropout(x, 0.5).numpy()
+    nx.manual_seed(3)
+    np.testing.assert_array_equal(F.dropout(x, 0.5).numpy(), a)
+    assert not np.array_equal(a, b)  # a new mask per call
+
+
+def test_dropout_gradient_is_the_mask():
+    x = nx.randn(4, 6, requires_grad=True)
+    out = F.dropout(x, 0.3)
+    out.sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.where(out.numpy() != 0, 1 / 0.7, 0), rtol=1e-6)
+    assert x.grad.dtype == np.float32
+
+
+@given(x=tensors(dtype=nx.float64, requires_grad=True, min_dims=1, max_dims=3),
+       p=st.sampled_from([0.2, 0.5]))
+def test_dropout_gradcheck(x, p):
+    def fn(a):
+        nx.manual_seed(0)  # the same mask for every evaluation
+        return F.dropout(a, p)
+    assert nx.gradcheck(fn, (x,))
+
+
+def test_dropout_refuses_bad_probabilities():
+    with pytest.raises(ValueError, match="between 0 and 1, but got 1.5"):
+        nx.nn.Dropout(1.5)
+    with pytest.raises(ValueError, match="dropout: probability"):
+        F.dropout(nx.ones(2), -0.1)
+
+
+def test_dropout_repr_matches_torch():
+    torch = pytest.importorskip("torch")
+    assert repr(nx.nn.Dropout(0.25)) == repr(torch.nn.Dropout(0.25))
