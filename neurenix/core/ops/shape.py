@@ -116,7 +116,8 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
     start = normalize_dim("flatten", start_dim, x.ndim)
     end = normalize_dim("flatten", end_dim, x.ndim)
     if start > end:
-        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim}")
+        raise ValueError(f"flatten: start_dim {start_dim} comes after end_dim {end_dim} for a "
+                         f"tensor of shape {x.shape}")
     merged = int(np.prod(x.shape[start:end + 1]))
     return reshape(x, x.shape[:start] + (merged,) + x.shape[end + 1:])
 
@@ -132,9 +133,11 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
     """``x`` with axes ``dim0`` and ``dim1`` swapped."""
-    dims = list(range(x.ndim))
     a = normalize_dim("transpose", dim0, x.ndim)
     b = normalize_dim("transpose", dim1, x.ndim)
+    if x.ndim == 0 or a == b:
+        return x
+    dims = list(range(x.ndim))
     dims[a], dims[b] = dims[b], dims[a]
     return Permute.apply(x, tuple(dims))
 
@@ -181,6 +184,9 @@ def cat(tensors, dim: int = 0) -> Tensor:
     if not tensors:
         raise ValueError("cat: expected a non-empty list of tensors")
     first = tensors[0]
+    if not isinstance(first, Tensor) or first.ndim == 0:
+        raise ValueError(f"cat: tensors must have at least one dimension, tensor 0 is "
+                         f"{first.shape if isinstance(first, Tensor) else type(first).__name__}")
     axis = normalize_dim("cat", dim, first.ndim)
     common = first.dtype
     for i, t in enumerate(tensors):
@@ -215,7 +221,7 @@ def split(x: Tensor, split_size, dim: int = 0) -> list:
     if isinstance(split_size, (int, np.integer)):
         if split_size <= 0:
             raise ValueError(f"split: split_size must be positive, got {split_size}")
-        sizes = [min(split_size, n - s) for s in range(0, n, split_size)]
+        sizes = [min(split_size, n - s) for s in range(0, n, split_size)] or [0]
     else:
         sizes = list(split_size)
         if sum(sizes) != n:
@@ -232,5 +238,7 @@ def split(x: Tensor, split_size, dim: int = 0) -> list:
 
 def chunk(x: Tensor, chunks: int, dim: int = 0) -> list:
     """``x`` split into ``chunks`` pieces along ``dim`` (each of ceil(n / chunks))."""
+    if chunks <= 0:
+        raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[normalize_dim("chunk", dim, x.ndim)]
     return split(x, max(-(-n // chunks), 1), dim)
