@@ -24,13 +24,12 @@ class MatMul(Function):
         need_x, need_y = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, without reshaping
             return (grad_out @ y.T if need_x else None), (x.T @ grad_out if need_y else None)
+        # A vector is a (1, k) row on the left and a (k, 1) column on the right; grad_out gets
+        # back the unit axes that np.matmul squeezed out.
         x2 = x[None, :] if x.ndim == 1 else x
         y2 = y[:, None] if y.ndim == 1 else y
-        g = grad_out
-        if x.ndim == 1:
-            g = np.expand_dims(g, -2)
-        if y.ndim == 1:
-            g = np.expand_dims(g, -1)
+        batch = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
+        g = grad_out.reshape(batch + (x2.shape[-2], y2.shape[-1]))
         grad_x = grad_y = None
         if need_x:
             grad_x = unbroadcast(g @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)

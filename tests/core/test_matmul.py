@@ -1,0 +1,102 @@
+"""Matrix products: 2-D, batched, broadcasting batch axes, and the 1-D vector cases."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neurenix as nx
+from neurenix.testing import assert_matches, tensors
+
+FLOATS = st.sampled_from([nx.float32, nx.float64])
+
+
+@st.composite
+def matmul_shapes(draw):
+    """Shapes (a, b) that np.matmul accepts: each 1-D (a vector) or n-D with batch axes that
+    broadcast, e.g. ((2, 1, 3, 4), (5, 4, 2)) or ((4,), (3, 4, 2))."""
+    n, k, m = draw(st.integers(1, 3)), draw(st.integers(0, 3)), draw(st.integers(1, 3))
+    batch = draw(st.lists(st.integers(1, 3), max_size=2))
+    a_batch = [s if draw(st.booleans()) else 1 for s in batch][draw(st.integers(0, len(batch))):]
+    b_batch = [s if draw(st.booleans()) else 1 for s in batch][draw(st.integers(0, len(batch))):]
+    a = (k,) if draw(st.integers(0, 3)) == 0 else tuple(a_batch) + (n, k)
+    b = (k,) if draw(st.integers(0, 3)) == 0 else tuple(b_batch) + (k, m)
+    return a, b
+
+
+MATMULS = [  # name, fn(lib, x, y) for both libraries
+    ("@", lambda lib, x, y: x @ y),
+    ("matmul", lambda lib, x, y: lib.matmul(x, y)),
+    ("method", lambda lib, x, y: x.matmul(y)),
+    ("x @ y.T-like", lambda lib, x, y: (y.transpose(-1, -2) @ x.transpose(-1, -2))
+     if x.ndim > 1 and y.ndim > 1 else x @ y),
+]
+
+
+@pytest.mark.parametrize("name, fn", MATMULS)
+@given(data=st.data())
+def test_matmul_gradcheck(name, fn, data):
+    a, b = data.draw(matmul_shapes())
+    x = data.draw(tensors(a, nx.float64, requires_grad=True))
+    y = data.draw(tensors(b, nx.float64, requires_grad=True))
+    assert nx.gradcheck(lambda p, q: fn(nx, p, q), (x, y))
+
+
+@pytest.mark.parametrize("name, fn", MATMULS)
+@given(data=st.data())
+def test_matmul_matches_torch(name, fn, data):
+    torch = pytest.importorskip("torch")
+    a, b = data.draw(matmul_shapes())
+    dtype = data.draw(FLOATS)
+    x, y = data.draw(tensors(a, dtype)), data.draw(tensors(b, dtype))
+    assert_matches(torch, fn, x.numpy(), y.numpy())
+
+
+CASES = [  # every 1-D / 2-D / batched combination once, by name
+    ("vector . vector", (3,), (3,)), ("vector @ matrix", (3,), (3, 2)),
+    ("matrix @ vector", (2, 3), (3,)), ("matrix @ matrix", (2, 3), (3, 4)),
+    ("batch @ vector", (4, 2, 3), (3,)), ("vector @ batch", (3,), (4, 3, 2)),
+    ("batch @ matrix", (4, 2, 3), (3, 5)), ("matrix @ batch", (2, 3), (4, 3, 5)),
+    ("broadcast batches", (2, 1, 2, 3), (5, 3, 4)), ("empty inner", (2, 0), (0, 3)),
+]
+
+
+@pytest.mark.parametrize("name, a, b", CASES)
+def test_matmul_case_matches_torch(name, a, b):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    assert_matches(torch, lambda lib, x, y: x @ y, rng.standard_normal(a), rng.standard_normal(b))
+
+
+def test_matmul_with_one_side_not_requiring_grad():
+    x = nx.randn(2, 3, requires_grad=True)
+    w = nx.randn(3, 4)
+    (x @ w).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), np.broadcast_to(w.numpy().sum(1), (2, 3)),
+                               rtol=1e-6)
+    assert w.grad is None
+
+
+def test_matmul_mixed_dtypes_promote():
+    x = nx.ones(2, 3, requires_grad=True)
+    w = nx.ones(3, 2, dtype=nx.float64, requires_grad=True)
+    out = x @ w
+    out.sum().backward()
+    assert out.dtype == nx.float64 and x.grad.dtype == nx.float32 and w.grad.dtype == nx.float64
+
+
+MATMUL_ERRORS = [  # shapes, and what the message must contain
+    ((2, 3), (4, 5), ["(2, 3)", "(4, 5)", "3 != 4"]),
+    ((3,), (4,), ["(3,)", "(4,)"]),
+    ((2, 2, 3), (3, 3, 4), ["(2, 2, 3)", "(3, 3, 4)", "batch"]),
+    ((), (3,), ["()", "(3,)"]),
+]
+
+
+@pytest.mark.parametrize("a, b, expected", MATMUL_ERRORS)
+def test_matmul_mismatch_names_op_and_shapes(a, b, expected):
+    with pytest.raises(ValueError) as info:
+        nx.ones(a) @ nx.ones(b)
+    message = str(info.value)
+    assert message.startswith("matmul:")
+    for text in expected:
+        assert text in message, message
