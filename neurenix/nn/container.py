@@ -4,11 +4,7 @@ from collections import OrderedDict
 from ..core import autograd
 from .module import Module, _addindent
 
-try:
-    from ..core.checkpoint import checkpoint, is_checkpointing_enabled
-except ImportError:  # built before gradient checkpointing: containers always run plainly
-    def is_checkpointing_enabled() -> bool:
-        return False
+from ..core.checkpoint import checkpoint, is_checkpointing_enabled
 
 
 def _index(container: Module, idx: int) -> int:

@@ -65,7 +65,6 @@ def test_module_list_and_dict_behave_like_list_and_dict():
 
 
 def test_sequential_checkpointing_gives_the_same_gradients():
-    checkpoint = pytest.importorskip("neurenix.core.checkpoint")
     nx.manual_seed(0)
     model = nn.Sequential(nn.Conv2d(1, 3, 3, padding=1), nn.BatchNorm2d(3), nn.ReLU(),
                           nn.Dropout(0.3), nn.Conv2d(3, 2, 3)).double()
@@ -74,7 +73,7 @@ def test_sequential_checkpointing_gives_the_same_gradients():
     def grads(enabled: bool):
         model.zero_grad()
         nx.manual_seed(1)
-        with checkpoint.enable_gradient_checkpointing(enabled):
+        with nx.enable_gradient_checkpointing(enabled):
             out = model(x)
         assert (type(out.grad_fn).__name__ == "Checkpoint") == enabled
         (out * out).sum().backward()
