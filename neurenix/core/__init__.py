@@ -12,8 +12,10 @@ from .ops.activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softma
 from .ops.arithmetic import add, cast, div, maximum, minimum, mul, neg, pow, sub, where
 from .ops.conv import conv2d, conv_transpose2d
 from .ops.index import getitem
+from .ops.interpolate import interpolate
 from .ops.matmul import matmul
 from .ops.pad import pad
+from .ops.pool import avg_pool2d, max_pool2d
 from .ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
 from .ops.shape import (cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze,
                         stack, transpose, unsqueeze)

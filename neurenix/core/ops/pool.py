@@ -1,0 +1,211 @@
+"""2-D max and average pooling, fixed-window and adaptive, with PyTorch's size rules.
+
+A fixed-window pool loops over the KH*KW kernel positions (never over pixels): position (i, j)
+sees one strided slab of the padded input (``conv.window_slices``), and the pool is a running
+maximum or sum of those slabs. The backward pass adds each slab's share of the gradient back,
+as conv's col2im does.
+
+Adaptive pooling uses PyTorch's bins: output i along an axis of n inputs and m outputs pools
+inputs [floor(i*n/m), ceil((i+1)*n/m)). When all bins have one size and one step it is a
+fixed-window pool. Otherwise average pooling is a product with small averaging matrices (the
+mean over a rectangle is a mean over rows of means over columns), and max pooling reduces the
+columns then the rows, one bin at a time (a loop over output rows / columns only).
+"""
+import numpy as np
+
+from .._shapes import pair
+from ..autograd import Function
+from ..tensor import Tensor
+from .conv import window_slices
+from .interpolate import separable_resize
+from .pad import constant_pad_array
+
+
+def _pool_out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> int:
+    """PyTorch's pooling_output_shape: with ceil_mode the last window must still start inside
+    the input or its left padding."""
+    out = (n + 2 * p - d * (k - 1) - 1 + (s - 1 if ceil_mode else 0)) // s + 1
+    if ceil_mode and (out - 1) * s >= n + p:
+        out -= 1
+    return out
+
+
+def _padded(x: np.ndarray, padding: tuple, reach: tuple, out_size: tuple, stride: tuple,
+            value) -> np.ndarray:
+    """``x`` padded by ``padding`` on each side, and further on the bottom / right where a
+    ceil_mode window of extent ``reach`` runs past the padding."""
+    widths = []
+    for n, p, r, o, s in zip(x.shape[2:], padding, reach, out_size, stride):
+        widths.append((p, p + max(0, (o - 1) * s + r - (n + 2 * p))))
+    return constant_pad_array(x, widths, value)
+
+
+class MaxPool2d(Function):
+    """out = max over each window.  dL/dx: each output's gradient goes to the first position
+    holding its maximum (PyTorch's choice), found again through the saved argmax."""
+
+    __slots__ = ("kernel", "stride", "padding", "dilation", "x_shape", "padded_shape")
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out_size):
+        (KH, KW), (OH, OW) = kernel, out_size
+        reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+        xp = _padded(x, padding, reach, out_size, stride, -np.inf)
+        out = argmax = None
+        for i in range(KH):
+            for j in range(KW):
+                slab = xp[(..., *window_slices(i, j, OH, OW, stride, dilation))]
+                if out is None:
+                    out = slab.copy()
+                    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(KH * KW - 1))
+                    continue
+                better = slab > out
+                better |= np.isnan(slab)  # NaN wins and stays, as in PyTorch
+                np.copyto(out, slab, where=better)
+                argmax[better] = i * KW + j
+        ctx.kernel, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
+        ctx.x_shape, ctx.padded_shape = x.shape, xp.shape
+        ctx.save_for_backward(argmax)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (argmax,), (KH, KW) = ctx.saved_tensors, ctx.kernel
+        OH, OW = grad_out.shape[2:]
+        grad_xp = np.zeros(ctx.padded_shape, dtype=grad_out.dtype)
+        for i in range(KH):
+            for j in range(KW):
+                slices = window_slices(i, j, OH, OW, ctx.stride, ctx.dilation)
+                grad_xp[(..., *slices)] += grad_out * (argmax == i * KW + j)
+        (ph, pw), (H, W) = ctx.padding, ctx.x_shape[2:]
+        return grad_xp[:, :, ph:ph + H, pw:pw + W], None, None, None, None, None
+
+
+class AvgPool2d(Function):
+    """out = sum over each window / divisor.  dL/dx: every position of a window receives
+    dL/dout / divisor."""
+
+    __slots__ = ("kernel", "stride", "padding", "x_shape", "padded_shape", "divisor")
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, out_size, divisor):
+        (KH, KW), (OH, OW) = kernel, out_size
+        xp = _padded(x, padding, kernel, out_size, stride, 0)
+        out = np.zeros(x.shape[:2] + out_size, dtype=x.dtype)
+        for i in range(KH):
+            for j in range(KW):
+                out += xp[(..., *window_slices(i, j, OH, OW, stride, (1, 1)))]
+        out /= divisor
+        ctx.kernel, ctx.stride, ctx.padding, ctx.divisor = kernel, stride, padding, divisor
+        ctx.x_shape, ctx.padded_shape = x.shape, xp.shape
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (KH, KW), (OH, OW) = ctx.kernel, grad_out.shape[2:]
+        share = grad_out / ctx.divisor
+        grad_xp = np.zeros(ctx.padded_shape, dtype=grad_out.dtype)
+        for i in range(KH):
+            for j in range(KW):
+                grad_xp[(..., *window_slices(i, j, OH, OW, ctx.stride, (1, 1)))] += share
+        (ph, pw), (H, W) = ctx.padding, ctx.x_shape[2:]
+        return grad_xp[:, :, ph:ph + H, pw:pw + W], None, None, None, None, None
+
+
+def _avg_divisor(x_size: tuple, kernel, stride, padding, out_size, count_include_pad,
+                 divisor_override, dtype) -> np.ndarray:
+    """The (OH, OW) divisors, an outer product of per-axis window lengths: with
+    count_include_pad the window clipped to the padded input, else to the input itself."""
+    if divisor_override is not None:
+        return np.full(out_size, divisor_override, dtype=dtype)
+    lengths = []
+    for n, k, s, p, o in zip(x_size, kernel, stride, padding, out_size):
+        start = np.arange(o) * s - p
+        if count_include_pad:
+            lengths.append(np.minimum(start + k, n + p) - start)
+        else:
+            lengths.append(np.minimum(start + k, n) - np.maximum(start, 0))
+    return np.multiply.outer(lengths[0], lengths[1]).astype(dtype)
+
+
+def _pool_args(op: str, x, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
+    """Validated (kernel, stride, padding, dilation, out_size) for a fixed-window pool."""
+    if not isinstance(x, Tensor) or x.ndim != 4 or x.dtype.kind != "f":
+        raise ValueError(f"{op}: expected a floating 4-D input (N, C, H, W) or 3-D (C, H, W), "
+                         f"got {getattr(x, 'shape', type(x).__name__)}")
+    kernel = pair(op, "kernel_size", kernel_size)
+    stride = kernel if stride is None or stride == [] or stride == () else pair(op, "stride", stride)
+    padding, dilation = pair(op, "padding", padding), pair(op, "dilation", dilation)
+    if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
+        raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} "
+                         f"must be positive (input {x.shape})")
+    if min(padding) < 0 or padding[0] > kernel[0] // 2 or padding[1] > kernel[1] // 2:
+        raise ValueError(f"{op}: padding {padding} must be non-negative and at most half the "
+                         f"kernel size {kernel} (input {x.shape})")
+    out_size = tuple(_pool_out_size(n, k, s, p, d, ceil_mode) for n, k, s, p, d in zip(
+        x.shape[2:], kernel, stride, padding, dilation))
+    if min(out_size) < 1:
+        raise ValueError(f"{op}: the output size {out_size} is empty: kernel_size {kernel} "
+                         f"(dilation {dilation}) is larger than the padded input (input "
+                         f"{x.shape}, padding {padding})")
+    return kernel, stride, padding, dilation, out_size
+
+
+def _batched(fn, x, *args):
+    """Apply a pool written for (N, C, H, W) to an unbatched (C, H, W) input too."""
+    if isinstance(x, Tensor) and x.ndim == 3:
+        return fn(x.unsqueeze(0), *args).squeeze(0)
+    return None
+
+
+def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False) -> Tensor:
+    """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
+
+    Args:
+        x: input (N, C, H, W) or (C, H, W).
+        kernel_size, stride (default: kernel_size), padding, dilation: an int or a pair.
+            Padding (implicitly -inf) is at most half the kernel size.
+        ceil_mode: round the output size up, keeping only windows that start inside the input
+            or its left padding.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW) with
+        OH = floor_or_ceil((H + 2*ph - dh*(KH-1) - 1) / sh) + 1 (likewise OW).
+
+    Raises: ValueError naming max_pool2d, the argument and the shapes.
+    """
+    batched = _batched(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
+    if batched is not None:
+        return batched
+    args = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return MaxPool2d.apply(x, *args)
+
+
+def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+               count_include_pad: bool = True, divisor_override=None) -> Tensor:
+    """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
+
+    Args:
+        x: input (N, C, H, W) or (C, H, W).
+        kernel_size, stride (default: kernel_size), padding: an int or a pair. Padding (zeros)
+            is at most half the kernel size.
+        ceil_mode: round the output size up (see ``max_pool2d``).
+        count_include_pad: divide by the window size clipped to the padded input (True) or by
+            the number of input elements it covers (False).
+        divisor_override: divide every sum by this number instead.
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor_or_ceil((H + 2*ph - KH) / sh) + 1.
+
+    Raises: ValueError naming avg_pool2d, the argument and the shapes.
+    """
+    batched = _batched(avg_pool2d, x, kernel_size, stride, padding, ceil_mode,
+                       count_include_pad, divisor_override)
+    if batched is not None:
+        return batched
+    kernel, stride, padding, _, out_size = _pool_args("avg_pool2d", x, kernel_size, stride,
+                                                      padding, 1, ceil_mode)
+    if divisor_override is not None and divisor_override == 0:
+        raise ValueError(f"avg_pool2d: divisor_override must be non-zero (input {x.shape})")
+    divisor = _avg_divisor(x.shape[2:], kernel, stride, padding, out_size, count_include_pad,
+                           divisor_override, x.dtype)
+    return AvgPool2d.apply(x, kernel, stride, padding, out_size, divisor)
