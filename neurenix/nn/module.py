@@ -382,7 +382,7 @@ class Module:
         Example: ``model.to(nx.float64)``, ``model.to("cpu")``, ``model.to(dtype=nx.float64)``.
         """
         for arg in args:
-            if isinstance(arg, str) or type(arg).__name__ == "device":
+            if isinstance(arg, str):
                 device = arg
             elif isinstance(arg, Tensor):
                 dtype = arg.dtype

@@ -131,6 +131,7 @@ def _torch_pair(torch, make, dtype, training):
     return ours, theirs
 
 
+@pytest.mark.filterwarnings("ignore:Using padding='same' with even kernel")  # PyTorch's own
 @pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("name, make, template, elements, training", LAYERS, ids=IDS)
 def test_layer_matches_torch(name, make, template, elements, training, dtype):
