@@ -15,7 +15,7 @@ from .ops.index import getitem
 from .ops.interpolate import interpolate
 from .ops.matmul import matmul
 from .ops.pad import pad
-from .ops.pool import avg_pool2d, max_pool2d
+from .ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from .ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, std, sum, var)
 from .ops.shape import (cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze,
                         stack, transpose, unsqueeze)

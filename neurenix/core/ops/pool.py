@@ -209,3 +209,137 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool =
     divisor = _avg_divisor(x.shape[2:], kernel, stride, padding, out_size, count_include_pad,
                            divisor_override, x.dtype)
     return AvgPool2d.apply(x, kernel, stride, padding, out_size, divisor)
+
+
+def _bin_max(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple:
+    """Max over the bins [starts[o], ends[o]) of the last axis: (values, absolute argmax)."""
+    out = np.empty(x.shape[:-1] + (len(starts),), dtype=x.dtype)
+    argmax = np.empty(out.shape, dtype=np.intp)
+    for o, (start, end) in enumerate(zip(starts, ends)):
+        segment = x[..., start:end]
+        first = segment.argmax(axis=-1)[..., None]  # the first maximum, as in PyTorch
+        out[..., o] = np.take_along_axis(segment, first, axis=-1)[..., 0]
+        argmax[..., o] = first[..., 0] + start
+    return out, argmax
+
+
+def _bin_max_backward(grad_out: np.ndarray, argmax: np.ndarray, n: int) -> np.ndarray:
+    """The adjoint of ``_bin_max`` over a last axis of size n. Neighbouring bins can share
+    their argmax, so the bins are added one at a time."""
+    grad_x = np.zeros(grad_out.shape[:-1] + (n,), dtype=grad_out.dtype)
+    for o in range(grad_out.shape[-1]):
+        index = argmax[..., o:o + 1]
+        total = np.take_along_axis(grad_x, index, axis=-1) + grad_out[..., o:o + 1]
+        np.put_along_axis(grad_x, index, total, axis=-1)
+    return grad_x
+
+
+class AdaptiveMaxPool2d(Function):
+    """out = max over each adaptive bin, taken over columns then rows (a max over a rectangle
+    is a max of row maxima; the first row-major maximum wins, as in PyTorch).
+    dL/dx: each output's gradient goes back through both argmaxes."""
+
+    __slots__ = ("x_shape",)
+
+    @staticmethod
+    def forward(ctx, x, bins_h, bins_w):
+        columns, argmax_w = _bin_max(x, *bins_w)  # (N, C, H, OW)
+        rows, argmax_h = _bin_max(np.swapaxes(columns, 2, 3), *bins_h)  # (N, C, OW, OH)
+        ctx.x_shape = x.shape
+        ctx.save_for_backward(argmax_w, argmax_h)
+        return np.ascontiguousarray(np.swapaxes(rows, 2, 3))
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        argmax_w, argmax_h = ctx.saved_tensors
+        H, W = ctx.x_shape[2:]
+        grad_columns = _bin_max_backward(np.swapaxes(grad_out, 2, 3), argmax_h, H)
+        return _bin_max_backward(np.swapaxes(grad_columns, 2, 3), argmax_w, W), None, None
+
+
+def _adaptive_bins(n: int, m: int) -> tuple:
+    """PyTorch's adaptive bins of an axis of n inputs and m outputs:
+    [floor(i*n/m), ceil((i+1)*n/m))."""
+    i = np.arange(m)
+    return (i * n) // m, ((i + 1) * n + m - 1) // m
+
+
+def _as_window(starts: np.ndarray, ends: np.ndarray, n: int):
+    """(kernel, stride) when the bins are the windows of an ordinary pool, else None."""
+    sizes, steps = ends - starts, np.diff(starts)
+    kernel = int(sizes[0])
+    stride = int(steps[0]) if len(steps) else n
+    if (sizes == kernel).all() and (steps == stride).all() and stride >= 1:
+        return kernel, stride
+    return None
+
+
+def _adaptive_args(op: str, x: Tensor, output_size) -> tuple:
+    """Validated output size and per-axis bins; ``None`` entries keep the input size."""
+    if not isinstance(x, Tensor) or x.ndim != 4 or x.dtype.kind != "f":
+        raise ValueError(f"{op}: expected a floating 4-D input (N, C, H, W) or 3-D (C, H, W), "
+                         f"got {getattr(x, 'shape', type(x).__name__)}")
+    size = (output_size,) * 2 if output_size is None or isinstance(
+        output_size, (int, np.integer)) else tuple(output_size)
+    if len(size) != 2:
+        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
+    size = tuple(n if s is None else s for s, n in zip(size, x.shape[2:]))
+    if not all(isinstance(s, (int, np.integer)) and s > 0 for s in size) or min(x.shape[2:]) < 1:
+        raise ValueError(f"{op}: output_size {output_size!r} must be positive ints and the "
+                         f"input {x.shape} non-empty")
+    size = (int(size[0]), int(size[1]))
+    return size, [_adaptive_bins(n, m) for n, m in zip(x.shape[2:], size)]
+
+
+def _averaging_matrix(starts: np.ndarray, ends: np.ndarray, n: int, dtype) -> np.ndarray:
+    """(m, n): row o averages the inputs [starts[o], ends[o])."""
+    j = np.arange(n)
+    inside = (j >= starts[:, None]) & (j < ends[:, None])
+    return (inside / (ends - starts)[:, None]).astype(dtype)
+
+
+def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
+    """2-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``.
+
+    Args:
+        x: input (N, C, H, W) or (C, H, W).
+        output_size: an int or a pair (OH, OW); a None entry keeps that input size. Output i
+            averages inputs [floor(i*H/OH), ceil((i+1)*H/OH)) (likewise along W).
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), any sizes (e.g. 7 x 9 -> 3 x 2).
+
+    Raises: ValueError naming adaptive_avg_pool2d and the shapes.
+    """
+    batched = _batched(adaptive_avg_pool2d, x, output_size)
+    if batched is not None:
+        return batched
+    size, bins = _adaptive_args("adaptive_avg_pool2d", x, output_size)
+    windows = [_as_window(*b, n) for b, n in zip(bins, x.shape[2:])]
+    if None not in windows:
+        kernel, stride = tuple(w[0] for w in windows), tuple(w[1] for w in windows)
+        return AvgPool2d.apply(x, kernel, stride, (0, 0), size, kernel[0] * kernel[1])
+    return separable_resize(x, *(_averaging_matrix(*b, n, x.dtype)
+                                 for b, n in zip(bins, x.shape[2:])))
+
+
+def adaptive_max_pool2d(x: Tensor, output_size) -> Tensor:
+    """2-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool2d``.
+
+    Args:
+        x: input (N, C, H, W) or (C, H, W).
+        output_size: an int or a pair (OH, OW); a None entry keeps that input size. Output i
+            takes the max over inputs [floor(i*H/OH), ceil((i+1)*H/OH)) (likewise along W).
+
+    Shape: (N, C, H, W) -> (N, C, OH, OW), any sizes.
+
+    Raises: ValueError naming adaptive_max_pool2d and the shapes.
+    """
+    batched = _batched(adaptive_max_pool2d, x, output_size)
+    if batched is not None:
+        return batched
+    size, bins = _adaptive_args("adaptive_max_pool2d", x, output_size)
+    windows = [_as_window(*b, n) for b, n in zip(bins, x.shape[2:])]
+    if None not in windows:
+        kernel, stride = tuple(w[0] for w in windows), tuple(w[1] for w in windows)
+        return MaxPool2d.apply(x, kernel, stride, (0, 0), (1, 1), size)
+    return AdaptiveMaxPool2d.apply(x, bins[0], bins[1])
