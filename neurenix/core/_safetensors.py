@@ -4,7 +4,8 @@ safetensors (https://github.com/huggingface/safetensors) stores named tensors as
 
     8 bytes        N, the header length, unsigned little-endian
     N bytes        a JSON object, padded with spaces to a multiple of 8:
-                   {"conv.weight": {"dtype": "F32", "shape": [8, 3, 3, 3], "data_offsets": [0, 864]},
+                   {"conv.weight": {"dtype": "F32", "shape": [8, 3, 3, 3],
+                                    "data_offsets": [0, 864]},
                     ..., "__metadata__": {str: str}}
     the rest       every tensor's raw little-endian C-order bytes, back to back; the offsets
                    count from the start of this region and tile it exactly
@@ -51,16 +52,16 @@ def write_file(path: str, arrays: dict, metadata: dict) -> None:
     (str -> str) to ``path`` atomically: an existing file is replaced only once the new one is
     completely on disk."""
     arrays = {name: little_endian(array) for name, array in arrays.items()}
-    # Widest dtypes first, as safetensors' own writer does: the header length is a multiple of 8,
-    # so every tensor then starts at a multiple of its item size.
+    # Bytes of the widest dtypes first, as safetensors' own writer does: the header length is a
+    # multiple of 8, so every tensor then starts at a multiple of its item size. The header
+    # keeps the caller's order, which reading returns.
     order = sorted(arrays, key=lambda name: -arrays[name].dtype.itemsize)
-    header, offset = {}, 0
+    offsets, offset = {}, 0
     for name in order:
-        array = arrays[name]
-        header[name] = {"dtype": dtype_code(array.dtype),
-                        "shape": list(array.shape),
-                        "data_offsets": [offset, offset + array.nbytes]}
-        offset += array.nbytes
+        offsets[name] = [offset, offset + arrays[name].nbytes]
+        offset += arrays[name].nbytes
+    header = {name: {"dtype": dtype_code(array.dtype), "shape": list(array.shape),
+                     "data_offsets": offsets[name]} for name, array in arrays.items()}
     header["__metadata__"] = metadata
     text = json.dumps(header, allow_nan=False, separators=(",", ":")).encode("utf-8")
     text += b" " * (-len(text) % 8)

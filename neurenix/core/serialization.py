@@ -107,7 +107,8 @@ def _is_neurenix_class(cls) -> bool:
 # ----- rebuilding a module ------------------------------------------------------------------
 
 # A class path as recorded: "neurenix.a.b:Outer.Inner", no part a dunder (never neurenix.__main__).
-_CLASS_PATH = re.compile(r"neurenix(\.(?!__)[A-Za-z_]\w*)*:(?!__)[A-Za-z_]\w*(\.(?!__)[A-Za-z_]\w*)*")
+_NAME = r"(?!__)[A-Za-z_]\w*"
+_CLASS_PATH = re.compile(rf"neurenix(\.{_NAME})*:{_NAME}(\.{_NAME})*")
 
 
 class _Builder:
