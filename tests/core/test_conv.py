@@ -1,0 +1,213 @@
+"""conv2d and conv_transpose2d: PyTorch comparisons, gradient checks, im2col/col2im, errors."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neurenix as nx
+from neurenix.core.ops.conv import col2im, im2col
+from neurenix.testing import assert_matches, tensors
+
+
+def _functional(lib):
+    """neurenix's ops live at the top level; PyTorch's in torch.nn.functional."""
+    return lib if lib is nx else lib.nn.functional
+
+
+CONV = [  # x shape, weight shape, bias, keyword arguments
+    ((2, 3, 8, 8), (4, 3, 3, 3), True, {}),
+    ((2, 3, 8, 8), (4, 3, 3, 3), True, dict(stride=1, padding=1)),
+    ((1, 2, 7, 9), (3, 2, 3, 2), False, dict(stride=(2, 1), padding=(1, 2))),
+    ((2, 4, 9, 6), (6, 2, 3, 3), True, dict(stride=2, padding=1, groups=2)),
+    ((1, 4, 7, 7), (4, 1, 3, 3), True, dict(padding=1, groups=4)),  # depthwise
+    ((2, 3, 10, 11), (2, 3, 3, 3), True, dict(dilation=2, padding=2)),
+    ((1, 3, 9, 8), (5, 3, 2, 3), True, dict(dilation=(2, 1), stride=(1, 3))),
+    ((2, 3, 6, 7), (4, 3, 4, 2), True, dict(padding="same")),  # even kernel: asymmetric pad
+    ((1, 2, 9, 7), (2, 2, 3, 3), True, dict(padding="same", dilation=(1, 3))),
+    ((2, 3, 6, 7), (4, 3, 3, 3), False, dict(padding="valid")),
+    ((1, 6, 5, 5), (6, 3, 1, 1), True, dict(groups=2)),  # 1x1
+    ((1, 2, 5, 5), (3, 2, 5, 5), True, {}),  # kernel covers the input: 1x1 output
+    ((3, 1, 4, 6), (2, 1, 3, 3), True, dict(stride=3, padding=(0, 1))),
+]
+
+CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyword arguments
+    ((2, 3, 5, 5), (3, 4, 3, 3), True, {}),
+    ((2, 3, 5, 4), (3, 2, 3, 3), True, dict(stride=2, padding=1, output_padding=1)),
+    ((1, 4, 4, 5), (4, 3, 2, 3), False, dict(stride=(2, 3), padding=(0, 1),
+                                             output_padding=(1, 2))),
+    ((2, 4, 3, 3), (4, 2, 3, 3), True, dict(stride=2, groups=2)),
+    ((1, 2, 4, 4), (2, 3, 3, 3), True, dict(dilation=2, padding=1)),
+    ((1, 2, 4, 5), (2, 2, 3, 2), True, dict(stride=1, dilation=(2, 3), output_padding=(1, 2))),
+    ((2, 2, 6, 6), (2, 2, 2, 2), True, dict(stride=2)),  # the U-Net up-sampler
+]
+
+
+def _arrays(x_shape, w_shape, bias, out_channels, dtype, seed=0):
+    rng = np.random.default_rng(seed)
+    arrays = [rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)]
+    if bias:
+        arrays.append(rng.standard_normal(out_channels).astype(dtype))
+    return arrays
+
+
+@pytest.mark.filterwarnings("ignore:Using padding='same'")  # PyTorch's note on its own copy
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, bias, kwargs", CONV)
+def test_conv2d_matches_torch(x_shape, w_shape, bias, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    arrays = _arrays(x_shape, w_shape, bias, w_shape[0], dtype)
+    assert_matches(torch, lambda lib, *t: _functional(lib).conv2d(*t, **kwargs), *arrays)
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("x_shape, w_shape, bias, kwargs", CONV_TRANSPOSE)
+def test_conv_transpose2d_matches_torch(x_shape, w_shape, bias, kwargs, dtype):
+    torch = pytest.importorskip("torch")
+    arrays = _arrays(x_shape, w_shape, bias, w_shape[1] * kwargs.get("groups", 1), dtype)
+    assert_matches(torch, lambda lib, *t: _functional(lib).conv_transpose2d(*t, **kwargs),
+                   *arrays)
+
+
+def test_conv2d_unbatched_matches_torch():
+    torch = pytest.importorskip("torch")
+    arrays = _arrays((3, 6, 5), (2, 3, 3, 3), True, 2, np.float64)
+    assert_matches(torch, lambda lib, *t: _functional(lib).conv2d(*t, padding=1), *arrays)
+    arrays = _arrays((3, 4, 5), (3, 2, 3, 3), True, 2, np.float64)
+    assert_matches(torch, lambda lib, *t: _functional(lib).conv_transpose2d(*t, stride=2),
+                   *arrays)
+
+
+@pytest.mark.parametrize("op", [nx.conv2d, nx.conv_transpose2d])
+def test_float32_stays_float32(op):
+    x = nx.randn(1, 2, 5, 5, requires_grad=True)
+    w = nx.randn(2, 2, 3, 3, requires_grad=True)
+    b = nx.randn(2, requires_grad=True)
+    out = op(x, w, b, stride=2, padding=1)
+    out.sum().backward()
+    assert out.dtype == nx.float32
+    assert x.grad.dtype == w.grad.dtype == b.grad.dtype == nx.float32
+
+
+@st.composite
+def _conv_params(draw, transposed: bool):
+    """Tiny convolutions: groups, channels, kernel, stride, padding, dilation, input size."""
+    groups = draw(st.integers(1, 2))
+    c_in, c_out = groups * draw(st.integers(1, 2)), groups * draw(st.integers(1, 2))
+    kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
+    stride = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    dilation = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    padding = (draw(st.integers(0, 1)), draw(st.integers(0, 1)))
+    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    size = [draw(st.integers(max(1, r - 2 * p), r + 2)) for r, p in zip(reach, padding)]
+    n = draw(st.integers(1, 2))
+    if transposed:
+        output_padding = tuple(draw(st.integers(0, max(s, d) - 1))
+                               for s, d in zip(stride, dilation))
+        return dict(x=(n, c_in, *size), w=(c_in, c_out // groups, *kernel), b=c_out,
+                    kwargs=dict(stride=stride, padding=padding, output_padding=output_padding,
+                                groups=groups, dilation=dilation))
+    return dict(x=(n, c_in, *size), w=(c_out, c_in // groups, *kernel), b=c_out,
+                kwargs=dict(stride=stride, padding=padding, dilation=dilation, groups=groups))
+
+
+def _draw_inputs(data, params):
+    x = data.draw(tensors(params["x"], nx.float64, requires_grad=True))
+    w = data.draw(tensors(params["w"], nx.float64, requires_grad=True))
+    b = data.draw(tensors((params["b"],), nx.float64, requires_grad=True))
+    return x, w, b
+
+
+@given(data=st.data())
+def test_conv2d_gradcheck(data):
+    params = data.draw(_conv_params(transposed=False))
+    x, w, b = _draw_inputs(data, params)
+    assert nx.gradcheck(lambda x, w, b: nx.conv2d(x, w, b, **params["kwargs"]), (x, w, b))
+
+
+@given(data=st.data())
+def test_conv_transpose2d_gradcheck(data):
+    params = data.draw(_conv_params(transposed=True))
+    x, w, b = _draw_inputs(data, params)
+    if min((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
+            params["x"][2:], *(params["kwargs"][a] for a in ("stride", "padding", "dilation")),
+            params["w"][2:], params["kwargs"]["output_padding"])) < 1:
+        return  # too much padding for this input: covered by the error tests
+    assert nx.gradcheck(lambda x, w, b: nx.conv_transpose2d(x, w, b, **params["kwargs"]),
+                        (x, w, b))
+
+
+@given(data=st.data())
+def test_conv2d_same_padding_gradcheck(data):
+    kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    x = data.draw(tensors((1, 2, data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))),
+                          requires_grad=True))
+    w = data.draw(tensors((2, 2, *kernel), requires_grad=True))
+    out = nx.conv2d(x, w, padding="same", dilation=dilation)
+    assert out.shape == (1, 2) + x.shape[2:]
+    assert nx.gradcheck(lambda x, w: nx.conv2d(x, w, padding="same", dilation=dilation), (x, w))
+
+
+@given(data=st.data())
+def test_col2im_is_the_adjoint_of_im2col(data):
+    """<im2col(x), c> == <x, col2im(c)> for every stride and dilation."""
+    kernel = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
+    stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
+    dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
+    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
+    shape = (2, 3, *(r + data.draw(st.integers(0, 4)) for r in reach))
+    out_size = [(n - r) // s + 1 for n, r, s in zip(shape[2:], reach, stride)]
+    x = data.draw(tensors(shape)).numpy()
+    cols = im2col(x, *kernel, *out_size, stride, dilation)
+    c = data.draw(tensors(cols.shape)).numpy()
+    assert cols.flags.c_contiguous
+    assert np.isclose((cols * c).sum(), (x * col2im(c, shape, stride, dilation)).sum())
+
+
+def test_im2col_layout():
+    x = np.arange(2 * 1 * 4 * 5, dtype=np.float64).reshape(2, 1, 4, 5)
+    cols = im2col(x, 2, 3, 2, 2, (2, 1), (1, 1))
+    assert cols.shape == (2, 1, 2, 3, 2, 2)
+    for oh in range(2):
+        for ow in range(2):
+            assert (cols[:, :, :, :, oh, ow] == x[:, :, 2 * oh:2 * oh + 2, ow:ow + 3]).all()
+
+
+def _raises(match_parts, fn, *args, **kwargs):
+    with pytest.raises((ValueError, TypeError)) as info:
+        fn(*args, **kwargs)
+    for part in match_parts:
+        assert part in str(info.value), (part, str(info.value))
+
+
+def test_conv2d_errors_name_the_op_and_shapes():
+    x, w = nx.zeros(8, 32, 16, 16), nx.zeros(128, 64, 3, 3)
+    _raises(["conv2d", "64 input channels", "(128, 64, 3, 3)", "(8, 32, 16, 16)", "groups=1"],
+            nx.conv2d, x, w)
+    _raises(["conv2d", "larger than the padded input", "(5, 5)", "(3, 3)"], nx.conv2d,
+            nx.zeros(1, 1, 3, 3), nx.zeros(1, 1, 5, 5))
+    _raises(["conv2d", "larger than the padded input", "dilated (5, 3)", "(4, 5)"], nx.conv2d,
+            nx.zeros(1, 1, 2, 3), nx.zeros(1, 1, 3, 3), padding=1, dilation=(2, 1))
+    _raises(["conv2d", "stride"], nx.conv2d, nx.zeros(1, 1, 5, 5), nx.zeros(1, 1, 3, 3), stride=0)
+    _raises(["conv2d", "same", "stride"], nx.conv2d, nx.zeros(1, 1, 5, 5), nx.zeros(1, 1, 3, 3),
+            stride=2, padding="same")
+    _raises(["conv2d", "padding", "'full'"], nx.conv2d, nx.zeros(1, 1, 5, 5),
+            nx.zeros(1, 1, 3, 3), padding="full")
+    _raises(["conv2d", "groups=3", "(4, 2, 3, 3)"], nx.conv2d, nx.zeros(1, 6, 5, 5),
+            nx.zeros(4, 2, 3, 3), groups=3)
+    _raises(["conv2d", "bias", "(4,)"], nx.conv2d, nx.zeros(1, 2, 5, 5), nx.zeros(4, 2, 3, 3),
+            nx.zeros(3))
+    _raises(["conv2d", "float64", "float32"], nx.conv2d, nx.zeros(1, 2, 5, 5, dtype=nx.float64),
+            nx.zeros(4, 2, 3, 3))
+    _raises(["conv2d", "4-D", "(2, 5)"], nx.conv2d, nx.zeros(2, 5), nx.zeros(4, 2, 3, 3))
+
+
+def test_conv_transpose2d_errors_name_the_op_and_shapes():
+    _raises(["conv_transpose2d", "4 input channels", "(4, 2, 3, 3)", "(1, 3, 5, 5)"],
+            nx.conv_transpose2d, nx.zeros(1, 3, 5, 5), nx.zeros(4, 2, 3, 3))
+    _raises(["conv_transpose2d", "output_padding", "(2, 2)"], nx.conv_transpose2d,
+            nx.zeros(1, 4, 5, 5), nx.zeros(4, 2, 3, 3), stride=2, output_padding=2)
+    _raises(["conv_transpose2d", "empty", "(1, 4, 1, 1)"], nx.conv_transpose2d,
+            nx.zeros(1, 4, 1, 1), nx.zeros(4, 2, 1, 1), padding=1)
+    _raises(["conv_transpose2d", "bias", "(6,)"], nx.conv_transpose2d, nx.zeros(1, 4, 5, 5),
+            nx.zeros(4, 3, 3, 3), nx.zeros(5), groups=2)
