@@ -186,6 +186,17 @@ class _Builder:
                                f"write: {_preview(value)}")
 
 
+def _build_module(path: str, description, arrays: dict):
+    """``_Builder(path, arrays).build(description)`` without touching the random stream: the
+    constructors draw initial weights that the file's tensors replace, and neither saving nor
+    loading should shift the numbers a seeded program draws next."""
+    state = get_rng_state()
+    try:
+        return _Builder(path, arrays).build(description)
+    finally:
+        set_rng_state(state)
+
+
 def _preview(value) -> str:
     text = json.dumps(value)
     return text if len(text) <= 80 else text[:77] + "..."
@@ -223,15 +234,11 @@ def _module_manifest(module, arrays: dict, path: str) -> dict:
 def _check_rebuild(path: str, module, description: dict, arrays: dict) -> None:
     """Rebuild the module from its description now, so that a file which would not load is
     never written: a module changed after construction (``seq.append(...)``, a replaced layer,
-    an edited setting) no longer matches its constructor arguments. Building draws initial
-    weights, so the random state is put back afterwards."""
-    state = get_rng_state()
+    an edited setting) no longer matches its constructor arguments."""
     try:
-        rebuilt = _Builder(path, arrays).build(description)
+        rebuilt = _build_module(path, description, arrays)
     except SerializationError as e:
         raise _Unencodable(f"its recorded constructor arguments do not rebuild it ({e})") from None
-    finally:
-        set_rng_state(state)
     shapes = {k: t.shape for k, t in rebuilt.state_dict().items()}
     if shapes != {k: a.shape for k, a in arrays.items()} or repr(rebuilt) != repr(module):
         raise _Unencodable("it was changed after construction (a module built from its "
@@ -263,7 +270,7 @@ def _read_manifest(path: str, metadata: dict, arrays: dict):
 
 def _rebuild(path: str, manifest: dict, arrays: dict):
     """The module a manifest describes, holding the file's tensors, in the saved modes."""
-    module = _Builder(path, arrays).build(manifest.get("module"))
+    module = _build_module(path, manifest.get("module"), arrays)
     try:
         # assign: each tensor takes the file's array and dtype (a float64 model stays float64).
         module.load_state_dict(arrays, strict=True, assign=True)

@@ -192,11 +192,13 @@ def test_loaded_model_trains(tmp_path):
     assert all(p.grad is not None and p.grad.shape == p.shape for p in loaded.parameters())
 
 
-def test_saving_leaves_the_random_stream_alone(tmp_path):
+def test_saving_and_loading_leave_the_random_stream_alone(tmp_path):
     nx.manual_seed(5)
     model = _nested_model()
     before = get_rng_state()
     nx.save(model, tmp_path / "m.nx")  # rebuilds the model once to check the manifest
+    assert get_rng_state() == before
+    nx.load(tmp_path / "m.nx")  # the constructors' initial weights are drawn and discarded
     assert get_rng_state() == before
 
 
