@@ -55,13 +55,22 @@ def _owner(fn):
     return None
 
 
+class _Slot:
+    """Where ``_flatten`` took a tensor out of the arguments: its index in the flat list."""
+
+    __slots__ = ("index",)
+
+    def __init__(self, index: int):
+        self.index = index
+
+
 def _flatten(value, tensors: list):
     """Replace every Tensor in ``value`` (an argument, possibly a list or tuple holding tensors)
     by its index in ``tensors``, to which it is appended; returns the template."""
     if isinstance(value, Tensor):
         tensors.append(value)
         return _Slot(len(tensors) - 1)
-    if isinstance(value, (list, tuple)):
+    if type(value) in (list, tuple):
         return type(value)(_flatten(v, tensors) for v in value)
     return value
 
@@ -70,16 +79,9 @@ def _fill(template, tensors: list):
     """Inverse of ``_flatten``: the argument with each slot replaced by its tensor."""
     if isinstance(template, _Slot):
         return tensors[template.index]
-    if isinstance(template, (list, tuple)):
+    if type(template) in (list, tuple):
         return type(template)(_fill(v, tensors) for v in template)
     return template
-
-
-class _Slot:
-    __slots__ = ("index",)
-
-    def __init__(self, index: int):
-        self.index = index
 
 
 class Checkpoint(Function):
