@@ -4,11 +4,15 @@ import json
 import os
 import pickle
 import re
+import tempfile
 from collections import OrderedDict
 from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra import numpy as hnp
 
 import neurenix as nx
 from neurenix import nn
@@ -277,6 +281,24 @@ def test_state_dict_round_trip_keeps_values_dtypes_shapes_and_order(tmp_path):
         assert loaded[key].dtype == expected.dtype and loaded[key].shape == expected.shape, key
         np.testing.assert_array_equal(loaded[key].data, expected)
         assert loaded[key].data.flags.writeable and loaded[key].data.flags.c_contiguous
+
+
+@given(state=st.dictionaries(
+    st.text(min_size=1, max_size=12).filter(lambda k: k != "__metadata__"),
+    hnp.arrays(st.sampled_from([np.float16, np.float32, np.float64, np.int8, np.int32, np.int64,
+                                np.uint8, np.uint64, np.bool_]),
+               hnp.array_shapes(min_dims=0, max_dims=3, min_side=0, max_side=4)),
+    max_size=5))
+def test_any_state_dict_round_trips_bit_for_bit(state):
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "state.nx")
+        nx.save(state, path)
+        loaded = nx.load(path)
+    assert list(loaded) == list(state)
+    for key, expected in state.items():
+        got = loaded[key].data
+        assert got.dtype == expected.dtype and got.shape == expected.shape
+        assert got.tobytes() == np.ascontiguousarray(expected).tobytes()  # NaN payloads too
 
 
 def test_file_layout_follows_the_safetensors_spec(tmp_path):
