@@ -13,17 +13,20 @@ from ..core.ops.activation import relu as _relu
 from ..core.ops.conv import conv2d, conv_transpose2d
 from ..core.ops.cross_entropy import cross_entropy, nll_loss
 from ..core.ops.dropout import dropout
+from ..core.ops.interpolate import interpolate
 from ..core.ops.linear import linear
 from ..core.ops.loss import (binary_cross_entropy, binary_cross_entropy_with_logits, l1_loss,
                              mse_loss)
 from ..core.ops.normalization import batch_norm
 from ..core.ops.pad import pad
+from ..core.ops.pool import adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, max_pool2d
 from ..core.tensor import Tensor
 
-__all__ = ["batch_norm", "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
-           "conv_transpose2d", "cross_entropy", "dropout", "gelu", "l1_loss", "leaky_relu",
-           "linear", "log_softmax", "mse_loss", "nll_loss", "pad", "relu", "sigmoid", "silu",
-           "softmax", "tanh"]
+__all__ = ["adaptive_avg_pool2d", "adaptive_max_pool2d", "avg_pool2d", "batch_norm",
+           "binary_cross_entropy", "binary_cross_entropy_with_logits", "conv2d",
+           "conv_transpose2d", "cross_entropy", "dropout", "gelu", "interpolate", "l1_loss",
+           "leaky_relu", "linear", "log_softmax", "max_pool2d", "mse_loss", "nll_loss", "pad",
+           "relu", "sigmoid", "silu", "softmax", "tanh"]
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -11,6 +11,7 @@ from neurenix.testing import away_from, ranged
 
 SMOOTH = ranged(-3, 3)
 KINKED = away_from(0.0, by=1e-2)  # keeps relu's kink out of a finite difference
+DISTINCT = "distinct"  # a shuffled grid 0.1 apart: no ties for a max to split
 
 
 def _seq(lib):
@@ -74,7 +75,42 @@ LAYERS = [  # name, make(lib), input shape (N, H, W drawn where None), elements,
     ("Flatten 0..-2", lambda lib: lib.nn.Flatten(0, -2), (None, 2, None, None), SMOOTH, True),
     ("Identity", lambda lib: lib.nn.Identity(7, key="ignored"), (None, 3), SMOOTH, True),
     ("Dropout eval", lambda lib: lib.nn.Dropout(0.5), (None, 3), SMOOTH, False),
+    ("MaxPool2d", lambda lib: lib.nn.MaxPool2d(2), (None, 2, None, None), DISTINCT, True),
+    ("MaxPool2d strided padded dilated ceil",
+     lambda lib: lib.nn.MaxPool2d(3, stride=2, padding=1, dilation=1, ceil_mode=True),
+     (None, 2, None, None), DISTINCT, True),
+    ("MaxPool2d dilated", lambda lib: lib.nn.MaxPool2d(2, stride=1, dilation=2),
+     (None, 1, None, None), DISTINCT, True),
+    ("AvgPool2d", lambda lib: lib.nn.AvgPool2d(2), (None, 2, None, None), SMOOTH, True),
+    ("AvgPool2d padded, pad not counted",
+     lambda lib: lib.nn.AvgPool2d(3, stride=2, padding=1, ceil_mode=True,
+                                  count_include_pad=False), (None, 2, None, None), SMOOTH, True),
+    ("AvgPool2d divisor_override", lambda lib: lib.nn.AvgPool2d((2, 1), divisor_override=3),
+     (None, 2, None, None), SMOOTH, True),
+    ("AdaptiveAvgPool2d", lambda lib: lib.nn.AdaptiveAvgPool2d((2, 3)), (None, 2, None, None),
+     SMOOTH, True),
+    ("AdaptiveAvgPool2d 1", lambda lib: lib.nn.AdaptiveAvgPool2d(1), (None, 2, None, None),
+     SMOOTH, True),
+    ("AdaptiveMaxPool2d", lambda lib: lib.nn.AdaptiveMaxPool2d(2), (None, 2, None, None),
+     DISTINCT, True),
+    ("Upsample nearest x2", lambda lib: lib.nn.Upsample(scale_factor=2), (None, 2, None, None),
+     SMOOTH, True),
+    ("Upsample nearest-exact size", lambda lib: lib.nn.Upsample(size=(5, 7), mode="nearest-exact"),
+     (None, 2, None, None), SMOOTH, True),
+    ("Upsample bilinear size", lambda lib: lib.nn.Upsample(size=(5, 7), mode="bilinear"),
+     (None, 2, None, None), SMOOTH, True),
+    ("Upsample bilinear aligned x1.5",
+     lambda lib: lib.nn.Upsample(scale_factor=1.5, mode="bilinear", align_corners=True),
+     (None, 2, None, None), SMOOTH, True),
+    ("Upsample bicubic recomputed",
+     lambda lib: lib.nn.Upsample(scale_factor=(1.7, 2.0), mode="bicubic",
+                                 recompute_scale_factor=True), (None, 1, None, None), SMOOTH, True),
     ("Sequential conv-bn-tanh-conv-linear", _seq, (None, 2, 4, 4), SMOOTH, True),
+    ("Sequential unet-like", lambda lib: lib.nn.Sequential(
+        lib.nn.Conv2d(1, 2, 3, padding=1), lib.nn.BatchNorm2d(2), lib.nn.ReLU(),
+        lib.nn.MaxPool2d(2), lib.nn.ConvTranspose2d(2, 2, 2, stride=2),
+        lib.nn.Upsample(scale_factor=2, mode="bilinear"), lib.nn.Conv2d(2, 1, 1),
+        lib.nn.Sigmoid()), (None, 1, 4, 4), DISTINCT, True),
 ]
 
 IDS = [spec[0] for spec in LAYERS]
@@ -116,8 +152,12 @@ def test_layer_gradcheck(name, make, template, elements, training, data):
     shape = _shape(template, data)
     if "BatchNorm" in name and training and shape[0] * int(np.prod(shape[2:])) < 2:
         shape = (2,) + shape[1:]  # training needs two values per channel
-    array = data.draw(hnp.arrays(np.float64, shape, elements=elements))
-    if "BatchNorm" in name or "Sequential" in name:
+    if elements is DISTINCT:
+        order = data.draw(st.permutations(range(int(np.prod(shape)))))
+        array = np.array(order, np.float64).reshape(shape) * 0.1 - 1
+    else:
+        array = data.draw(hnp.arrays(np.float64, shape, elements=elements))
+    if "BatchNorm" in name or "Sequential conv" in name:
         array = _spread(array)
     x = nx.tensor(array, requires_grad=True)
     params = [nx.tensor(p.numpy().copy(), requires_grad=True) for p in layer.parameters()]
@@ -138,7 +178,9 @@ def test_layer_matches_torch(name, make, template, elements, training, dtype):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     ours, theirs = _torch_pair(torch, make, dtype, training)
-    array = rng.uniform(-3, 3, _shape(template)).astype(dtype)
+    array = rng.permutation(np.prod(_shape(template))).reshape(_shape(template)) * 0.1 - 1 \
+        if elements is DISTINCT else rng.uniform(-3, 3, _shape(template))
+    array = array.astype(dtype)
     x, xt = nx.tensor(array, requires_grad=True), torch.tensor(array, requires_grad=True)
     out, ref = ours(x), theirs(xt)
     tol = dict(rtol=1e-9, atol=1e-10) if dtype == np.float64 else dict(rtol=1e-4, atol=1e-5)
