@@ -10,10 +10,12 @@ backward. ``backward`` works on arrays, so the gradients it computes are first-o
 is no differentiating through a backward pass.
 
 ``Tensor.backward`` sorts the graph topologically without recursion (a chain of 100,000 ops
-works), walks it in reverse, pops each node's gradient as it is used, accumulates into the
-``.grad`` of leaves, and frees each node's saved arrays unless ``retain_graph=True``.
+works), walks it in reverse, pops each node's gradient as it is used, sums the gradients that
+reach each leaf and adds them to its ``.grad``, and frees each node's saved arrays unless
+``retain_graph=True``.
 """
 import contextlib
+import os
 import traceback
 
 import numpy as np
@@ -23,6 +25,7 @@ from .tensor import Tensor
 _grad_enabled = True
 _anomaly_enabled = False
 _FREED = object()  # saved_tensors of a node whose backward already ran without retain_graph
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../neurenix
 
 
 def is_grad_enabled() -> bool:
@@ -54,7 +57,15 @@ def enable_grad():
 @contextlib.contextmanager
 def detect_anomaly():
     """Context in which a NaN or inf produced by a backward raises a RuntimeError naming the op
-    and the line of user code that created it. Slower: every op records its creation stack."""
+    whose backward produced it and the line of user code that ran its forward.
+
+    Slower: every op records the stack it was created from, and every gradient is checked. Use
+    it to find where a nan loss comes from::
+
+        with nx.detect_anomaly():
+            loss = model(x).sqrt().sum()
+            loss.backward()   # RuntimeError: Sqrt.backward returned ... created at train.py:12
+    """
     global _anomaly_enabled
     previous, _anomaly_enabled = _anomaly_enabled, True
     try:
@@ -71,14 +82,23 @@ class Function:
     array per argument, ``None`` where there is none.
     """
 
-    __slots__ = ("parents", "metas", "needs_input_grad", "saved_tensors", "hooks", "retained",
+    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "out_meta", "hooks", "retained",
                  "creation", "__weakref__")
 
     def save_for_backward(self, *arrays) -> None:
         self.saved_tensors = arrays
 
+    @property
+    def metas(self) -> tuple:
+        """(shape, dtype) of each input that requires grad, None for the others: what each
+        gradient ``backward`` returns must match."""
+        return tuple(None if p is None else p.out_meta if isinstance(p, Function)
+                     else (p.data.shape, p.data.dtype) for p in self.parents)
+
     @classmethod
     def apply(cls, *args) -> Tensor:
+        """Run ``forward`` on the arrays of ``args`` and, when grad mode is on and a tensor
+        argument requires grad, record this call as the graph node of the result."""
         ctx = object.__new__(cls)
         ctx.saved_tensors = ()
         out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
@@ -87,14 +107,14 @@ class Function:
         result = Tensor._wrap(out)
         if not _grad_enabled:
             return result
-        needs = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
+        # (List comprehensions, not generators: this runs for every op, and they are faster.)
+        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
         if True not in needs:
             return result
         ctx.needs_input_grad = needs
-        ctx.parents = tuple((a._node or a) if n else None for a, n in zip(args, needs))
-        ctx.metas = tuple((a.data.shape, a.data.dtype) if n else None for a, n in zip(args, needs))
-        ctx.hooks = None
-        ctx.retained = None
+        ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
+        ctx.out_meta = (out.shape, out.dtype)
+        ctx.hooks = ctx.retained = None
         ctx.creation = traceback.extract_stack()[:-2] if _anomaly_enabled else None
         result.requires_grad = True
         result._node = ctx
@@ -110,23 +130,24 @@ class Function:
 
 
 def _topological_order(root: Function) -> list:
-    """Nodes reachable from ``root``, each after every node it depends on. No recursion."""
-    order, done, stack = [], set(), [(root, False)]
+    """Nodes reachable from ``root``, each after every node it depends on. No recursion: an
+    explicit stack of (node, iterator over its parents) resumes where it left off."""
+    order, seen, stack = [], {root}, [(root, iter(root.parents))]
     while stack:
-        node, inputs_done = stack.pop()
-        if node in done:
-            continue
-        if inputs_done:  # second visit: all its inputs are placed
-            done.add(node)
+        node, parents = stack[-1]
+        for p in parents:
+            if isinstance(p, Function) and p not in seen:
+                seen.add(p)
+                stack.append((p, iter(p.parents)))
+                break
+        else:  # every parent is placed: place the node
+            stack.pop()
             order.append(node)
-        else:
-            stack.append((node, True))
-            stack.extend((p, False) for p in node.parents
-                         if isinstance(p, Function) and p not in done)
     return order
 
 
 def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add the total gradient of one backward to ``leaf.grad``, after the leaf's hooks."""
     for hook in leaf._hooks or ():
         replaced = hook(Tensor._wrap(grad))
         if replaced is not None:
@@ -140,22 +161,26 @@ def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
 
 
 def _where(node: Function) -> str:
+    """Where the forward of ``node`` was called: the innermost frame outside neurenix."""
     if not node.creation:
         return ""
-    frames = [f for f in node.creation if "/neurenix/" not in f.filename] or node.creation
-    f = frames[-1]
-    return f"; the forward op was created at {f.filename}:{f.lineno} ({f.line})"
+    frames = [f for f in node.creation if not f.filename.startswith(_PACKAGE_DIR)]
+    f = (frames or node.creation)[-1]
+    return f"; its forward was called at {f.filename}:{f.lineno} ({f.line})"
 
 
-def _check_grad(node: Function, index: int, grad, meta) -> None:
-    name = type(node).__name__
-    if grad.shape != meta[0] or grad.dtype != meta[1]:
-        raise RuntimeError(f"{name}.backward: gradient {index} has shape {grad.shape} and dtype "
-                           f"{grad.dtype}, expected shape "
-                           f"{meta[0]} and dtype {meta[1]} like its input")
-    if _anomaly_enabled and not np.isfinite(grad).all():
-        raise RuntimeError(f"{name}.backward returned a non-finite gradient for input {index} "
-                           f"(nan or inf){_where(node)}")
+def _wrong_grad(node: Function, index: int, grad: np.ndarray) -> RuntimeError:
+    shape, dtype = node.metas[index]
+    return RuntimeError(f"{type(node).__name__}.backward: gradient {index} has shape "
+                        f"{grad.shape} and dtype {grad.dtype}, expected shape {shape} and dtype "
+                        f"{dtype} like its input")
+
+
+def _check_finite(node: Function, what: str, grad: np.ndarray) -> None:
+    if not np.isfinite(grad).all():
+        bad = "nan" if np.isnan(grad).any() else "inf"
+        raise RuntimeError(f"detect_anomaly: {type(node).__name__}.backward {what} contains "
+                           f"{bad}{_where(node)}")
 
 
 def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
@@ -178,6 +203,8 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
     if root is None:  # a leaf: its gradient is the seed itself
         _accumulate_leaf(tensor, grad)
         return
+    # The gradient arriving at each node, and at each leaf, summed over the paths that reach it.
+    # Nodes pop theirs as they run; what is left at the end belongs to the leaves.
     grads = {root: grad}
     for node in reversed(_topological_order(root)):
         grad_out = grads.pop(node, None)
@@ -186,29 +213,40 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
         if node.saved_tensors is _FREED:
             raise RuntimeError(f"{type(node).__name__}.backward: graph already freed; "
                                "pass retain_graph=True to the first backward")
-        for hook in node.hooks or ():
-            replaced = hook(Tensor._wrap(grad_out))
-            if replaced is not None:
-                grad_out = replaced.data
+        if node.hooks:
+            for hook in node.hooks:
+                replaced = hook(Tensor._wrap(grad_out))
+                if replaced is not None:
+                    grad_out = replaced.data
         if node.retained is not None:
             kept = node.retained()
             if kept is not None:
                 kept.grad = (Tensor._wrap(grad_out.copy()) if kept.grad is None
                              else Tensor._wrap(kept.grad.data + grad_out))
-        if _anomaly_enabled and not np.isfinite(grad_out).all():
-            raise RuntimeError(f"{type(node).__name__}: the gradient flowing into its backward "
-                               f"is not finite{_where(node)}")
+        if _anomaly_enabled:
+            _check_finite(node, "received a gradient that", grad_out)
         in_grads = node.backward(node, grad_out)
         if not retain_graph:
             node.saved_tensors = _FREED
-        for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
+        if len(in_grads) != len(node.parents):
+            raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
+                               f"gradients for {len(node.parents)} forward arguments")
+        for i, parent in enumerate(node.parents):
+            g = in_grads[i]
             if parent is None or g is None:
                 continue
             if type(g) is not np.ndarray:  # a 0-d result of NumPy arithmetic is a scalar
                 g = np.asarray(g)
-            _check_grad(node, i, g, node.metas[i])
+            # The engine never reshapes a gradient: a wrong one is the op's bug, reported here.
             if isinstance(parent, Function):
-                previous = grads.get(parent)
-                grads[parent] = g if previous is None else previous + g
+                shape, dtype = parent.out_meta
             else:
-                _accumulate_leaf(parent, g)
+                shape, dtype = parent.data.shape, parent.data.dtype
+            if g.shape != shape or g.dtype != dtype:
+                raise _wrong_grad(node, i, g)
+            if _anomaly_enabled:
+                _check_finite(node, f"returned a gradient for input {i} that", g)
+            previous = grads.get(parent)
+            grads[parent] = g if previous is None else previous + g
+    for leaf, g in grads.items():
+        _accumulate_leaf(leaf, g)

@@ -222,13 +222,14 @@ class Tensor:
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place "
                                "while grad mode is on; wrap the update in nx.no_grad()")
 
-    def _other_array(self, other) -> np.ndarray:
-        value = other.data if isinstance(other, Tensor) else other
-        return np.asarray(value, dtype=self.data.dtype)
+    def _other_array(self, other):
+        """``other`` (a Tensor, array or number) as something NumPy combines with ``self.data``
+        in place; the in-place ufunc casts it to this tensor's dtype."""
+        return other.data if isinstance(other, Tensor) else other
 
     def copy_(self, src) -> "Tensor":
         self._check_inplace("copy_")
-        src = self._other_array(src)
+        src = np.asarray(self._other_array(src))
         _shapes.broadcast_shapes("copy_", src.shape, self.shape)
         self.data[...] = src
         return self
@@ -244,13 +245,14 @@ class Tensor:
     def add_(self, other, alpha=1) -> "Tensor":
         self._check_inplace("add_")
         other = self._other_array(other)
-        if alpha != 1:
-            other = other * np.asarray(alpha, dtype=self.data.dtype)
-        self.data += other
+        self.data += other if alpha == 1 else other * alpha
         return self
 
-    def sub_(self, other) -> "Tensor":
-        return self.add_(other, alpha=-1)
+    def sub_(self, other, alpha=1) -> "Tensor":
+        self._check_inplace("sub_")
+        other = self._other_array(other)
+        self.data -= other if alpha == 1 else other * alpha
+        return self
 
     def mul_(self, other) -> "Tensor":
         self._check_inplace("mul_")

@@ -79,7 +79,8 @@ def test_softmax_of_masked_logits(fn):
     x = np.array([[0.0, 1.0, -np.inf], [2.0, -np.inf, -np.inf]])
     out = fn(nx, nx.tensor(x))
     assert not np.isnan(out.numpy()).any()
-    assert_matches(torch, fn, x)
+    with np.errstate(invalid="ignore"):  # the random contraction of -inf log-probs sums to nan
+        assert_matches(torch, fn, x)
 
 
 def test_relu_gradient_is_zero_at_the_kink():

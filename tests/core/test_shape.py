@@ -26,7 +26,7 @@ def _reshape(draw, view=False):
     targets += [(d, -1) for d in range(1, n + 1) if n % d == 0]
     target = draw(st.sampled_from(targets))
     if view:
-        return (shape,), lambda lib, x: x.view(*target)
+        return (shape,), lambda lib, x: x.view(*target) if target else x.view(target)
     return (shape,), lambda lib, x: x.reshape(target)
 
 
