@@ -71,16 +71,25 @@ class Adam(Optimizer):
                 else:
                     g = g + weight_decay * p.data
             m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            m += (1 - beta1) * (g - m)  # PyTorch's lerp form of beta1 * m + (1 - beta1) * g
+            # In place with one scratch array: Adam touches every weight of the model each
+            # step, so the passes over memory, not the arithmetic, set its cost.
+            tmp = np.subtract(g, m)
+            tmp *= 1 - beta1
+            m += tmp  # PyTorch's lerp form of beta1 * m + (1 - beta1) * g
             v *= beta2
-            v += (1 - beta2) * g * g
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - beta2
+            v += tmp
             if amsgrad:
                 v_max = state["max_exp_avg_sq"].data
                 np.maximum(v_max, v, out=v_max)
                 v = v_max
-            step_size = lr / (1 - beta1 ** step)
-            denom = np.sqrt(v) / math.sqrt(1 - beta2 ** step) + eps
-            p.data -= step_size * (m / denom)
+            np.sqrt(v, out=tmp)  # the denominator sqrt(v) / sqrt(1 - beta2**t) + eps
+            tmp /= math.sqrt(1 - beta2 ** step)
+            tmp += eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= lr / (1 - beta1 ** step)
+            p.data -= tmp
 
 
 class AdamW(Adam):
