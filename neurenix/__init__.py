@@ -6,6 +6,7 @@
 """
 from .core import *  # noqa: F401,F403  (the public core API is listed in core/__init__.py)
 from . import nn, optim, data  # noqa: E402
+from . import multiscale  # noqa: E402  (after nn: it is built from nn layers)
 from . import viz  # noqa: E402
 
 __version__ = "0.1.0"
