@@ -1,4 +1,5 @@
-"""Stateless forms of the layers, as ``torch.nn.functional``: ``import neurenix.nn.functional as F``.
+"""Stateless forms of the layers, as ``torch.nn.functional``:
+``import neurenix.nn.functional as F``.
 
 Each function here is a differentiable op from ``neurenix.core`` (or a thin adapter that
 accepts PyTorch's extra arguments); the layers in ``neurenix.nn`` call them with their

@@ -2,8 +2,8 @@
 
 Each function overwrites ``tensor.data`` (recording nothing, as under ``no_grad``), keeps the
 tensor's dtype, draws from neurenix's one generator unless given ``generator=``, and returns
-the tensor. Fans follow PyTorch: for a weight of shape (out, in, *kernel), fan_in = in * prod(kernel)
-and fan_out = out * prod(kernel).
+the tensor. Fans follow PyTorch: for a weight of shape (out, in, *kernel),
+fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
 """
 import math
 

@@ -5,6 +5,7 @@ weight, a ``Module`` a sub-module, and ``register_buffer`` adds state that is sa
 learned (BatchNorm's running statistics). Names join with dots into PyTorch's state-dict keys
 ("0.weight", "bn.running_mean"), so weights move between neurenix and PyTorch as NumPy arrays.
 """
+import itertools
 from collections import OrderedDict, namedtuple
 
 import numpy as np
@@ -21,6 +22,9 @@ class _IncompatibleKeys(namedtuple("IncompatibleKeys", ["missing_keys", "unexpec
         if not self.missing_keys and not self.unexpected_keys:
             return "<All keys matched successfully>"
         return super().__repr__()
+
+
+_hook_ids = itertools.count()  # unique, so a stale handle never removes another hook
 
 
 def _as_array(value, key: str) -> np.ndarray:
@@ -117,9 +121,8 @@ class Module:
     def _add_hook(self, which: int, hook):
         if self._hooks is None:
             object.__setattr__(self, "_hooks", ({}, {}))
-        table = self._hooks[which]
-        key = max(table, default=-1) + 1
-        table[key] = hook
+        key = next(_hook_ids)
+        self._hooks[which][key] = hook
         return _RemovableHandle(self, which, key)
 
     # ----- registration ---------------------------------------------------------------------

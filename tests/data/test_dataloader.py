@@ -79,7 +79,7 @@ def test_default_collate_recurses_like_torch():
 
 def test_default_collate_matches_torch_dtypes():
     torch = pytest.importorskip("torch")
-    from torch.utils.data import default_collate as torch_collate
+    torch_collate = torch.utils.data.default_collate
     samples = [(np.float64(1.5), 2, 0.25, np.ones(3, np.float32)),
                (np.float64(2.5), 3, 0.75, np.zeros(3, np.float32))]
     for ours, theirs in zip(default_collate(samples), torch_collate(samples)):

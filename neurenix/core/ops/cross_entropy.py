@@ -80,7 +80,8 @@ class CrossEntropy(Function):
 
 class CrossEntropyProbs(Function):
     """loss_i = -sum_c q_ic log softmax(x)_ic with q = w_c (y (1 - s) + s / C) for class
-    probabilities y.  dL/dx = dL/dloss (softmax(x) sum_c q - q), dL/dy = -dL/dloss w (1 - s) log softmax(x)."""
+    probabilities y.  dL/dx = dL/dloss (softmax(x) sum_c q - q),
+    dL/dy = -dL/dloss w (1 - s) log softmax(x)."""
 
     __slots__ = ("reduction", "smoothing")
 

@@ -30,7 +30,8 @@ def _per_channel(v: np.ndarray, ndim: int) -> np.ndarray:
 
 class BatchNormTrain(Function):
     """out = (x - mean) / sqrt(var + eps) * w + b with the batch's per-channel mean and biased var.
-    dL/dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), dL/dw = sum(g * xhat), dL/db = sum(g).
+    dL/dx = w * invstd * (g - mean(g) - xhat * mean(g * xhat)), dL/dw = sum(g * xhat),
+    dL/db = sum(g).
 
     Running statistics, when given, are updated in place: mean and the unbiased variance
     var * M / (M - 1) are blended in with ``momentum``, as PyTorch does.
@@ -143,5 +144,6 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
             None if running_var is None else running_var.data, momentum, eps)
     if running_mean is None or running_var is None:
         raise ValueError("batch_norm: running_mean and running_var are needed when not training")
-    return BatchNormEval.apply(input, weight, bias, running_mean.data.astype(input.dtype, copy=False),
+    return BatchNormEval.apply(input, weight, bias,
+                               running_mean.data.astype(input.dtype, copy=False),
                                running_var.data.astype(input.dtype, copy=False), eps)
