@@ -12,38 +12,59 @@ from ..autograd import Function
 from ..tensor import Tensor
 
 
-def _operands(op: str, x, y):
-    """``x`` and ``y`` as Tensors or arrays of one dtype, their shapes checked to broadcast."""
-    x, y = promote(op, x, y)
-    x_shape, y_shape = np.shape(x.data if isinstance(x, Tensor) else x), np.shape(
-        y.data if isinstance(y, Tensor) else y)
-    if x_shape != y_shape:
-        broadcast_shapes(op, x_shape, y_shape)
-    return x, y
+def _array(v):
+    return v.data if isinstance(v, Tensor) else v
 
 
 def promote(op: str, x, y):
-    """``x`` and ``y`` as Tensors or arrays of one dtype (at least one of them a Tensor)."""
-    if isinstance(x, Tensor) and isinstance(y, Tensor):
-        if x.data.dtype != y.data.dtype:
-            common = dtypes.result_dtype(x.data.dtype, y.data.dtype)
-            x, y = cast(x, common), cast(y, common)
+    """``x`` and ``y`` ready for a binary op (at least one of them a Tensor).
+
+    Two tensors are cast to their common dtype. A Python number is left as it is: NumPy gives it
+    the array's dtype, so ``x * 2`` stays float32. A NumPy scalar becomes a 0-d array of the
+    tensor's dtype (left alone, ``np.float64(2) * x`` would be float64). A list or an array
+    becomes a Tensor. An integer tensor meeting a float becomes the default float dtype, as in
+    PyTorch.
+    """
+    if isinstance(x, Tensor):
+        if isinstance(y, Tensor):
+            if x.data.dtype != y.data.dtype:
+                common = dtypes.result_dtype(x.data.dtype, y.data.dtype)
+                x, y = cast(x, common), cast(y, common)
+            return x, y
+        return _with_other(op, x, y)
+    if isinstance(y, Tensor):
+        y, x = _with_other(op, y, x)
         return x, y
-    tensor_first = isinstance(x, Tensor)
-    t, other = (x, y) if tensor_first else (y, x)
-    if not isinstance(t, Tensor):
-        raise TypeError(f"{op}: expected at least one Tensor, got {type(x).__name__} and "
-                        f"{type(y).__name__}")
+    raise TypeError(f"{op}: expected at least one Tensor, got {type(x).__name__} and "
+                    f"{type(y).__name__}")
+
+
+def _with_other(op: str, t: Tensor, other):
+    """``t`` and a non-Tensor operand ``other``, in that order, as ``promote`` describes."""
+    kind = type(other)
+    if kind is int or kind is bool:
+        return t, other
+    if kind is float:
+        return (t if t.data.dtype.kind == "f" else cast(t, dtypes.get_default_dtype())), other
     if isinstance(other, (list, tuple)) or (isinstance(other, np.ndarray) and other.ndim > 0):
-        other = Tensor(other)  # array operands promote like tensors
-        return promote(op, t, other) if tensor_first else promote(op, other, t)
-    if not isinstance(other, (int, float, bool, np.number, np.bool_, np.ndarray)):
+        return promote(op, t, Tensor(other))  # arrays promote like tensors
+    if not isinstance(other, (np.generic, np.ndarray)) or other.dtype.kind not in "biuf":
         raise TypeError(f"{op}: cannot combine a Tensor with {type(other).__name__}")
-    if t.data.dtype.kind != "f" and isinstance(other, (float, np.floating)):
-        t = cast(t, dtypes.get_default_dtype())  # int tensor * 2.5 is a float tensor, as in PyTorch
-    # A scalar takes the tensor's dtype, so float32 stays float32.
-    other = np.asarray(other, dtype=t.data.dtype)
-    return (t, other) if tensor_first else (other, t)
+    if other.dtype.kind == "f" and t.data.dtype.kind != "f":
+        t = cast(t, dtypes.get_default_dtype())
+    return t, np.asarray(other, dtype=t.data.dtype)
+
+
+def _binary(op: str, function, x, y) -> Tensor:
+    """``function.apply`` on ``x`` and ``y`` after ``promote``."""
+    x, y = promote(op, x, y)
+    try:
+        return function.apply(x, y)
+    except ValueError:
+        # Shapes are checked only when NumPy refuses them (checking first costs every op more
+        # than the arithmetic on small tensors); then the error names the op and both shapes.
+        broadcast_shapes(op, np.shape(_array(x)), np.shape(_array(y)))
+        raise
 
 
 class Cast(Function):
@@ -234,35 +255,41 @@ class Where(Function):
 
 
 def add(x, y) -> Tensor:
-    """x + y with broadcasting.  Shape: broadcast of both shapes."""
-    return Add.apply(*_operands("add", x, y))
+    """x + y with broadcasting; either may be a Python or NumPy number.
+
+    Shape: x (*a), y (*b) -> out: the broadcast of a and b.
+    Raises: ValueError naming both shapes when they do not broadcast.
+    """
+    return _binary("add", Add, x, y)
 
 
 def sub(x, y) -> Tensor:
-    """x - y with broadcasting.  Shape: broadcast of both shapes."""
-    return Sub.apply(*_operands("sub", x, y))
+    """x - y with broadcasting.  Shape: the broadcast of both shapes."""
+    return _binary("sub", Sub, x, y)
 
 
 def mul(x, y) -> Tensor:
-    """x * y with broadcasting.  Shape: broadcast of both shapes."""
-    return Mul.apply(*_operands("mul", x, y))
+    """x * y with broadcasting.  Shape: the broadcast of both shapes."""
+    return _binary("mul", Mul, x, y)
+
+
+def _as_floating(v):
+    """An integer or bool tensor in the default float dtype (true division's result)."""
+    if isinstance(v, Tensor) and v.data.dtype.kind != "f":
+        return cast(v, dtypes.get_default_dtype())
+    return v
 
 
 def div(x, y) -> Tensor:
-    """x / y (true division; integer tensors give the default float dtype)."""
-    x, y = _operands("div", x, y)
-    for v in (x, y):
-        if (v.data.dtype if isinstance(v, Tensor) else v.dtype).kind != "f":
-            target = dtypes.get_default_dtype()
-            x = cast(x, target) if isinstance(x, Tensor) else x.astype(target)
-            y = cast(y, target) if isinstance(y, Tensor) else y.astype(target)
-            break
-    return Div.apply(x, y)
+    """x / y, true division: integer tensors give the default float dtype.
+    Shape: the broadcast of both shapes."""
+    return _binary("div", Div, _as_floating(x), _as_floating(y))
 
 
 def pow(x, y) -> Tensor:
-    """x ** y elementwise, for a tensor or scalar base and exponent."""
-    return Pow.apply(*_operands("pow", x, y))
+    """x ** y elementwise, for a tensor or number base and exponent.
+    Shape: the broadcast of both shapes."""
+    return _binary("pow", Pow, x, y)
 
 
 def neg(x: Tensor) -> Tensor:
@@ -271,13 +298,13 @@ def neg(x: Tensor) -> Tensor:
 
 
 def maximum(x, y) -> Tensor:
-    """Elementwise maximum with broadcasting."""
-    return Maximum.apply(*_operands("maximum", x, y))
+    """Elementwise maximum with broadcasting; ties split the gradient."""
+    return _binary("maximum", Maximum, x, y)
 
 
 def minimum(x, y) -> Tensor:
-    """Elementwise minimum with broadcasting."""
-    return Minimum.apply(*_operands("minimum", x, y))
+    """Elementwise minimum with broadcasting; ties split the gradient."""
+    return _binary("minimum", Minimum, x, y)
 
 
 def where(condition, x, y) -> Tensor:
@@ -288,8 +315,7 @@ def where(condition, x, y) -> Tensor:
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
-    broadcast_shapes("where", cond.shape, np.shape(x.data if isinstance(x, Tensor) else x),
-                     np.shape(y.data if isinstance(y, Tensor) else y))
+    broadcast_shapes("where", cond.shape, np.shape(_array(x)), np.shape(_array(y)))
     return Where.apply(cond, *promote("where", x, y))
 
 
@@ -299,7 +325,10 @@ _COMPARE = {"lt": np.less, "le": np.less_equal, "gt": np.greater, "ge": np.great
 
 def compare(name: str, x, y) -> Tensor:
     """Elementwise comparison (``lt le gt ge eq ne``) as a bool tensor; records no gradient."""
-    x, y = _operands(name, x, y)
-    a = x.data if isinstance(x, Tensor) else x
-    b = y.data if isinstance(y, Tensor) else y
-    return Tensor._wrap(_COMPARE[name](a, b))
+    x, y = promote(name, x, y)
+    a, b = _array(x), _array(y)
+    try:
+        return Tensor._wrap(np.asarray(_COMPARE[name](a, b)))
+    except ValueError:
+        broadcast_shapes(name, np.shape(a), np.shape(b))
+        raise

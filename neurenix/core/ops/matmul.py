@@ -39,10 +39,24 @@ class MatMul(Function):
 
 
 def matmul(x, y) -> Tensor:
-    """Matrix product ``x @ y`` as np.matmul: (*, n, k) @ (*, k, m) -> (*, n, m) with the
-    leading axes broadcast; a 1-D operand is a vector."""
+    """Matrix product ``x @ y`` with np.matmul's rules.
+
+    Shape: (*, n, k) @ (*, k, m) -> (*, n, m), the leading (batch) axes broadcast. A 1-D operand
+    is a vector: (k,) @ (*, k, m) -> (*, m) and (*, n, k) @ (k,) -> (*, n); (k,) @ (k,) -> ().
+    Raises: ValueError naming both shapes when the inner sizes or the batch axes do not match.
+    """
     x, y = promote("matmul", x, y)
-    xs, ys = np.shape(x.data if isinstance(x, Tensor) else x), np.shape(y.data if isinstance(y, Tensor) else y)
+    try:
+        return MatMul.apply(x, y)
+    except ValueError:
+        # Checked only when NumPy refuses: the checks would cost more than a small product.
+        _explain(np.shape(x.data if isinstance(x, Tensor) else x),
+                 np.shape(y.data if isinstance(y, Tensor) else y))
+        raise
+
+
+def _explain(xs: tuple, ys: tuple) -> None:
+    """Raise the ValueError that says why np.matmul refused shapes ``xs`` and ``ys``."""
     if len(xs) == 0 or len(ys) == 0:
         raise ValueError(f"matmul: both operands need at least one dimension, got {xs} and {ys}")
     k_x = xs[-1]
@@ -53,4 +67,3 @@ def matmul(x, y) -> Tensor:
         np.broadcast_shapes(xs[:-2], ys[:-2])
     except ValueError:
         raise ValueError(f"matmul: batch dimensions of {xs} and {ys} cannot be broadcast") from None
-    return MatMul.apply(x, y)
