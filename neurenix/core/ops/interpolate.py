@@ -86,7 +86,9 @@ class NearestResize(Function):
 def _nearest_index(n_in: int, n_out: int, scale_factor, exact: bool) -> np.ndarray:
     """PyTorch's nearest source indices, in its float32 arithmetic: floor(dst * scale), or
     floor((dst + 0.5) * scale) for nearest-exact, with scale = 1/scale_factor when a scale
-    factor is used, else n_in/n_out."""
+    factor is used, else n_in/n_out. Like PyTorch's nearest_idx, "nearest" copies when
+    n_out == n_in and halves when n_out == 2 * n_in, whatever the scale factor (PyTorch's
+    vectorised CPU path for some outputs of 128+ columns skips these two shortcuts)."""
     dst = np.arange(n_out)
     if not exact and n_out == n_in:
         return dst
@@ -105,12 +107,13 @@ def _source_coords(n_in: int, n_out: int, scale_factor, align_corners: bool, cub
                    dtype) -> np.ndarray:
     """PyTorch's area_pixel_compute_source_index for every output position, in ``dtype``:
     half-pixel centres (clamped at 0 except for cubic), or corner-aligned."""
-    dst = np.arange(n_out).astype(dtype)
     if align_corners:
         scale = dtype.type(n_in - 1) / dtype.type(n_out - 1) if n_out > 1 else dtype.type(0)
-        return scale * dst
+        return scale * np.arange(n_out).astype(dtype)
     scale = dtype.type(1.0 / scale_factor) if scale_factor else dtype.type(n_in) / dtype.type(n_out)
-    src = scale * (dst + 0.5) - 0.5
+    # PyTorch's CPU build fuses scale * (dst + 0.5) - 0.5 into one multiply-add (one rounding);
+    # for float32, computing in float64 and rounding once gives the same number.
+    src = (np.float64(scale) * (np.arange(n_out) + 0.5) - 0.5).astype(dtype)
     return src if cubic else np.maximum(src, 0)
 
 
@@ -123,6 +126,8 @@ def _floor_and_fraction(src: np.ndarray, n_in: int) -> tuple:
 
 def _linear_matrix(n_in: int, n_out: int, scale_factor, align_corners: bool, dtype):
     """(n_out, n_in) linear-interpolation weights: two taps per row."""
+    if n_out == n_in:  # PyTorch's linear kernel copies, whatever the scale factor
+        return np.eye(n_in, dtype=dtype)
     i0, lam = _floor_and_fraction(_source_coords(n_in, n_out, scale_factor, align_corners,
                                                  False, dtype), n_in)
     rows, A = np.arange(n_out), np.zeros((n_out, n_in), dtype=dtype)

@@ -1,0 +1,123 @@
+"""interpolate: every mode x align_corners x size / scale_factor against PyTorch, gradient
+checks, errors."""
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+import neurenix as nx
+from neurenix.testing import assert_matches, tensors
+
+
+def _functional(lib):
+    return lib if lib is nx else lib.nn.functional
+
+
+MODES = [  # mode, align_corners
+    ("nearest", None), ("nearest-exact", None),
+    ("bilinear", None), ("bilinear", False), ("bilinear", True),
+    ("bicubic", None), ("bicubic", False), ("bicubic", True),
+]
+
+SIZES = [  # input (H, W), keyword arguments choosing the output size
+    ((5, 7), dict(size=(9, 4))),  # up in H, down in W
+    ((8, 3), dict(size=(16, 6))),  # exactly 2x
+    ((13, 16), dict(size=(5, 5))),
+    ((1, 4), dict(size=(3, 1))),  # single rows and columns
+    ((5, 7), dict(size=(5, 7))),  # same size
+    ((5, 7), dict(scale_factor=1.5)),  # the kernel uses 1/1.5, not 5/7
+    ((13, 11), dict(scale_factor=0.37)),
+    ((5, 7), dict(scale_factor=(0.5, 2.3))),
+    ((6, 5), dict(scale_factor=3)),
+    ((5, 7), dict(scale_factor=1.7, recompute_scale_factor=True)),
+    ((7, 9), dict(size=11)),
+    ((3, 50), dict(scale_factor=(1.0, 1.01))),  # out == in: linear and nearest copy, cubic not
+    ((4, 30), dict(scale_factor=2.02)),  # out == 2 * in: nearest halves the index
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("mode, align_corners", MODES)
+@pytest.mark.parametrize("size, kwargs", SIZES)
+def test_interpolate_matches_torch(size, kwargs, mode, align_corners, dtype):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3) + size).astype(dtype)
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(
+        x, mode=mode, align_corners=align_corners, **kwargs), x)
+
+
+@pytest.mark.parametrize("mode, align_corners", [("nearest", None), ("nearest-exact", None),
+                                                 ("linear", False), ("linear", True)])
+@pytest.mark.parametrize("kwargs", [dict(size=9), dict(scale_factor=0.6), dict(size=3)])
+def test_interpolate_1d_matches_torch(kwargs, mode, align_corners):
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(1).standard_normal((2, 3, 7))
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(
+        x, mode=mode, align_corners=align_corners, **kwargs), x)
+
+
+@given(data=st.data())
+def test_nearest_indices_match_torch_for_drawn_sizes(data):
+    """PyTorch computes nearest indices in float32; drawn sizes and scales probe the rounding."""
+    torch = pytest.importorskip("torch")
+    mode = data.draw(st.sampled_from(["nearest", "nearest-exact"]))
+    n = data.draw(st.integers(1, 40))
+    if data.draw(st.booleans()):
+        kwargs = dict(size=(1, data.draw(st.integers(1, 90))))
+    else:
+        kwargs = dict(scale_factor=(1.0, data.draw(st.floats(0.1, 4.0).filter(
+            lambda s: int(n * s) >= 1))))
+    x = np.arange(n, dtype=np.float32).reshape(1, 1, 1, n)
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(x, mode=mode, **kwargs), x)
+
+
+@pytest.mark.parametrize("mode, align_corners", MODES)
+@given(data=st.data())
+def test_interpolate_gradcheck(mode, align_corners, data):
+    size = (data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5)))
+    x = data.draw(tensors((1, 2) + size, requires_grad=True))
+    if data.draw(st.booleans()):
+        kwargs = dict(size=(data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7))))
+    else:
+        kwargs = dict(scale_factor=data.draw(st.sampled_from([0.5, 0.75, 1.3, 2.0, 2.5])))
+        if min(int(n * kwargs["scale_factor"]) for n in size) < 1:
+            kwargs["scale_factor"] = 2.0
+    assert nx.gradcheck(lambda x: nx.interpolate(x, mode=mode, align_corners=align_corners,
+                                                 **kwargs), (x,))
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])
+def test_float32_stays_float32(mode):
+    x = nx.randn(1, 2, 5, 6, requires_grad=True)
+    out = nx.interpolate(x, scale_factor=1.5, mode=mode)
+    out.sum().backward()
+    assert out.shape == (1, 2, 7, 9)
+    assert out.dtype == x.grad.dtype == nx.float32
+
+
+def test_bilinear_align_corners_keeps_the_corners():
+    x = nx.randn(1, 1, 3, 4, dtype=nx.float64)
+    out = nx.interpolate(x, size=(7, 10), mode="bilinear", align_corners=True).numpy()
+    assert np.allclose(out[0, 0, ::3, ::3], x.numpy()[0, 0])
+
+
+def _raises(parts, *args, **kwargs):
+    with pytest.raises((ValueError, TypeError)) as info:
+        nx.interpolate(*args, **kwargs)
+    for part in parts:
+        assert part in str(info.value), (part, str(info.value))
+
+
+def test_interpolate_errors_name_the_op_and_shapes():
+    x = nx.zeros(1, 2, 4, 5)
+    _raises(["interpolate", "exactly one of size and scale_factor", "(1, 2, 4, 5)"], x)
+    _raises(["interpolate", "exactly one", "(1, 2, 4, 5)"], x, size=3, scale_factor=2)
+    _raises(["interpolate", "align_corners", "'nearest'"], x, size=3, align_corners=True)
+    _raises(["interpolate", "'area'"], x, size=3, mode="area")
+    _raises(["interpolate", "'linear'", "(1, 2, 4, 5)"], x, size=3, mode="linear")
+    _raises(["interpolate", "'bilinear'", "(2, 4, 5)"], nx.zeros(2, 4, 5), size=3,
+            mode="bilinear")
+    _raises(["interpolate", "output size (0, 0)", "(1, 2, 4, 5)"], x, scale_factor=0.1)
+    _raises(["interpolate", "scale_factor", "(1, 2, 4, 5)"], x, scale_factor=(2.0,))
+    _raises(["interpolate", "recompute_scale_factor", "size"], x, size=3,
+            recompute_scale_factor=True)
