@@ -42,8 +42,34 @@ SIZES = [  # input (H, W), keyword arguments choosing the output size
 def test_interpolate_matches_torch(size, kwargs, mode, align_corners, dtype):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal((2, 3) + size).astype(dtype)
+    # PyTorch's bicubic backward copies the gradient when the sizes are equal although its
+    # forward does not (see test_bicubic_equal_size_gradient_is_the_adjoint): values only.
+    grad = not (mode == "bicubic" and (2, 3) + size == _equal_size_case(x.shape, kwargs))
     assert_matches(torch, lambda lib, x: _functional(lib).interpolate(
-        x, mode=mode, align_corners=align_corners, **kwargs), x)
+        x, mode=mode, align_corners=align_corners, **kwargs), x, grad=grad)
+
+
+def _equal_size_case(shape, kwargs):
+    """``shape`` when scale_factor keeps every size but is not 1, else None."""
+    scales = kwargs.get("scale_factor")
+    if scales is None or kwargs.get("recompute_scale_factor"):
+        return None
+    scales = scales if isinstance(scales, tuple) else (scales,) * 2
+    same = all(int(n * s) == n for n, s in zip(shape[2:], scales))
+    return tuple(shape) if same and any(s != 1 for s in scales) else None
+
+
+def test_bicubic_equal_size_gradient_is_the_adjoint():
+    """scale_factor=1.01 keeps a width of 50 but still resamples it: our gradient is the
+    forward's adjoint (gradcheck), while PyTorch's backward copies dL/dout unchanged."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(3).standard_normal((1, 1, 3, 8))
+    kwargs = dict(scale_factor=(1.0, 1.05), mode="bicubic")
+    assert nx.gradcheck(lambda t: nx.interpolate(t, **kwargs), (nx.tensor(x, requires_grad=True),))
+    assert_matches(torch, lambda lib, t: _functional(lib).interpolate(t, **kwargs), x, grad=False)
+    reference = torch.tensor(x, requires_grad=True)
+    torch.nn.functional.interpolate(reference, **kwargs).sum().backward()
+    assert np.allclose(reference.grad.numpy(), 1.0)  # PyTorch: a plain copy of the ones
 
 
 @pytest.mark.parametrize("mode, align_corners", [("nearest", None), ("nearest-exact", None),
