@@ -231,8 +231,7 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
         if len(in_grads) != len(node.parents):
             raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
                                f"gradients for {len(node.parents)} forward arguments")
-        for i, parent in enumerate(node.parents):
-            g = in_grads[i]
+        for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
             if parent is None or g is None:
                 continue
             if type(g) is not np.ndarray:  # a 0-d result of NumPy arithmetic is a scalar
@@ -242,7 +241,7 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
                 shape, dtype = parent.out_meta
             else:
                 shape, dtype = parent.data.shape, parent.data.dtype
-            if g.shape != shape or g.dtype != dtype:
+            if g.shape != shape or (g.dtype is not dtype and g.dtype != dtype):  # `is`: fast path
                 raise _wrong_grad(node, i, g)
             if _anomaly_enabled:
                 _check_finite(node, f"returned a gradient for input {i} that", g)

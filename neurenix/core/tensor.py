@@ -103,8 +103,9 @@ class Tensor:
     def __iter__(self):
         return (self[i] for i in range(len(self)))
 
-    def __hash__(self):
-        return id(self)
+    # __eq__ is elementwise, so hashing must be restored explicitly: by identity, as in PyTorch
+    # (the C-level object.__hash__, as the backward walk keys a dict by leaf tensors).
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
