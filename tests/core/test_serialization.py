@@ -168,6 +168,26 @@ def test_nested_containers_round_trip_with_mixed_modes(tmp_path):
     assert not loaded[0].bn.training and loaded[0].conv.training
 
 
+def test_multiscale_models_round_trip_with_their_nested_base_models(tmp_path):
+    ms = pytest.importorskip("neurenix.multiscale")
+    nx.manual_seed(0)
+    base = nn.Sequential(nn.Conv2d(3, 4, 3, padding=1), nn.BatchNorm2d(4), nn.ReLU())
+    models = [ms.MultiScaleModel(scales=[1.0, 0.5], base_model=base, fusion_method="attention"),
+              ms.UNet(in_channels=3, out_channels=1, features=[4, 8]),
+              ms.PyramidNetwork(in_channels=3, out_channels=2, num_levels=2, base_channels=4)]
+    x = nx.randn(2, 3, 9, 9)
+    for i, model in enumerate(models):
+        _randomize(model)
+        model(x)  # training forward: moves the BatchNorm statistics
+        model.eval()
+        path = tmp_path / f"model{i}.nx"
+        nx.save(model, path)
+        loaded = nx.load(path)
+        _assert_same_module(model, loaded)
+        np.testing.assert_array_equal(loaded(x).data, model(x).data)
+    assert isinstance(nx.load(tmp_path / "model0.nx").base_model, nn.Sequential)
+
+
 def test_a_module_passed_twice_stays_shared(tmp_path):
     shared = nn.Linear(3, 3)
     model = nn.Sequential(shared, nn.ReLU(), shared)
