@@ -46,8 +46,10 @@ def test_pad_gradcheck(mode, data):
     shape = (data.draw(st.integers(1, 2)),) + tuple(data.draw(st.integers(2, 4))
                                                     for _ in range(ndim - 1))
     k = ndim - 2 if mode != "constant" else data.draw(st.integers(1, ndim))
-    low = -1 if mode == "constant" else 0
-    pad = tuple(data.draw(st.integers(low, shape[ndim - 1 - i // 2] - 1)) for i in range(2 * k))
+    sides = [shape[ndim - 1 - i // 2] for i in range(2 * k)]  # the size each entry pads
+    # constant pads may crop (one element per side, leaving at least one)
+    pad = tuple(data.draw(st.integers(-1 if mode == "constant" and n >= 3 else 0, n - 1))
+                for n in sides)
     x = data.draw(tensors(shape, requires_grad=True))
     out = nx.pad(x, pad, mode=mode)
     assert out.shape[:ndim - k] == shape[:ndim - k]
