@@ -9,12 +9,13 @@ from . import dtypes, random
 from .tensor import Tensor
 
 
-def _size(size) -> tuple:
+def _size(op: str, size) -> tuple:
+    """The shape given as ``f(2, 3)`` or ``f((2, 3))``."""
     if len(size) == 1 and isinstance(size[0], (tuple, list)):
         size = size[0]
     size = tuple(int(s) for s in size)
     if any(s < 0 for s in size):
-        raise ValueError(f"size {size} has a negative dimension")
+        raise ValueError(f"{op}: size {size} has a negative dimension")
     return size
 
 
@@ -34,18 +35,18 @@ def tensor(data, *, dtype=None, requires_grad: bool = False) -> Tensor:
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size``."""
-    return _make(np.zeros(_size(size), _float(dtype)), requires_grad)
+    return _make(np.zeros(_size("zeros", size), _float(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``."""
-    return _make(np.ones(_size(size), _float(dtype)), requires_grad)
+    return _make(np.ones(_size("ones", size), _float(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of shape ``size`` filled with ``fill_value`` (its dtype inferred as in PyTorch)."""
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.infer_dtype(fill_value)
-    return _make(np.full(_size((size,)), fill_value, dtype), requires_grad)
+    return _make(np.full(_size("full", (size,)), fill_value, dtype), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -72,21 +73,25 @@ def full_like(x: Tensor, fill_value, *, dtype=None, requires_grad: bool = False)
 def rand(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Uniform samples from [0, 1) of shape ``size``."""
     gen = generator or random.default_generator()
-    return _make(gen.random(_size(size)).astype(_float(dtype)), requires_grad)
+    return _make(gen.random(_size("rand", size)).astype(_float(dtype)), requires_grad)
 
 
 def randn(*size, dtype=None, requires_grad: bool = False, generator=None) -> Tensor:
     """Standard normal samples of shape ``size``."""
     gen = generator or random.default_generator()
-    return _make(gen.standard_normal(_size(size)).astype(_float(dtype)), requires_grad)
+    return _make(gen.standard_normal(_size("randn", size)).astype(_float(dtype)), requires_grad)
 
 
-def randint(low, high=None, size=(), *, dtype=None, generator=None) -> Tensor:
-    """Integers from [low, high) (or [0, low) when ``high`` is None) of shape ``size``."""
-    if high is None:
-        low, high = 0, low
+def randint(low, high=None, size=None, *, dtype=None, generator=None) -> Tensor:
+    """Integers (int64) from [low, high) of shape ``size``; ``randint(high, size)`` draws from
+    [0, high), as torch.randint."""
+    if size is None:
+        if not isinstance(high, (tuple, list)):
+            raise TypeError("randint: size is required, as in randint(low, high, size) or "
+                            "randint(high, size)")
+        low, high, size = 0, low, high
     gen = generator or random.default_generator()
-    return Tensor._wrap(gen.integers(low, high, size=_size((size,))).astype(
+    return Tensor._wrap(gen.integers(low, high, size=_size("randint", (size,))).astype(
         dtypes.as_dtype(dtype) if dtype else dtypes.int64))
 
 

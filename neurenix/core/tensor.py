@@ -109,7 +109,9 @@ class Tensor:
 
     def __repr__(self) -> str:
         body = np.array2string(self.data, separator=", ", prefix="tensor(")
-        extra = f", dtype={self.dtype}" if self.dtype != dtypes.get_default_dtype() else ""
+        extra = f", size={self.shape}" if self.data.size == 0 and self.ndim != 1 else ""
+        if self.dtype not in (dtypes.get_default_dtype(), dtypes.int64, dtypes.bool_):
+            extra += f", dtype={self.dtype}"  # as PyTorch: the dtypes data infers go unsaid
         if self._node is not None:
             extra += f", grad_fn=<{type(self._node).__name__}>"
         elif self.requires_grad:
@@ -144,6 +146,12 @@ class Tensor:
     def numpy(self) -> np.ndarray:
         """The underlying array (shared, not copied), like torch's ``Tensor.numpy``."""
         return self.data
+
+    def __array__(self, dtype=None, copy=None) -> np.ndarray:
+        """``np.asarray(t)``, and nested lists of tensors in ``nx.tensor``, see the array."""
+        if copy:
+            return np.array(self.data, dtype=dtype, copy=True)
+        return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def tolist(self):
         return self.data.tolist()

@@ -1,0 +1,125 @@
+"""The dtype policy: float32 by default, float64 kept end to end, numbers never promote a
+tensor, tensor-with-tensor promotion as in PyTorch."""
+import numpy as np
+import pytest
+
+import neurenix as nx
+from neurenix.core import dtypes
+
+EVERY_OP = [  # one call per differentiable op family, on a (2, 3) input
+    lambda x: x + x, lambda x: x - 1, lambda x: x * x, lambda x: x / 2, lambda x: x ** 2,
+    lambda x: 2 ** x, lambda x: -x, lambda x: nx.maximum(x, x * 0.5), lambda x: nx.minimum(x, 0.1),
+    lambda x: nx.where(x > 0, x, 0.0), lambda x: x.exp(), lambda x: x.abs().log(),
+    lambda x: x.abs().sqrt(), lambda x: x.clamp(-0.5, 0.5), lambda x: x.relu(),
+    lambda x: nx.leaky_relu(x), lambda x: x.sigmoid(), lambda x: x.tanh(), lambda x: nx.gelu(x),
+    lambda x: x.softmax(-1), lambda x: x.log_softmax(0), lambda x: x.sum(0), lambda x: x.mean(),
+    lambda x: x.var(1), lambda x: x.std(), lambda x: x.max(), lambda x: x.max(1).values,
+    lambda x: x.amin(0), lambda x: x.logsumexp(1), lambda x: x.reshape(3, 2),
+    lambda x: x.flatten(), lambda x: x.transpose(0, 1), lambda x: x.permute(1, 0),
+    lambda x: x.unsqueeze(0).squeeze(0), lambda x: x.expand(4, 2, 3), lambda x: x[0, 1:],
+    lambda x: x[[1, 1]], lambda x: nx.cat([x, x]), lambda x: nx.stack([x, x], 1),
+    lambda x: x.split(1)[1], lambda x: x.chunk(3, 1)[0], lambda x: x @ x.T, lambda x: x.clone(),
+]
+
+
+@pytest.mark.parametrize("dtype", [nx.float32, nx.float64])
+@pytest.mark.parametrize("fn", EVERY_OP)
+def test_every_op_keeps_the_input_dtype_forward_and_backward(fn, dtype):
+    x = nx.tensor(np.random.default_rng(0).uniform(0.1, 1, (2, 3)), dtype=dtype,
+                  requires_grad=True)
+    out = fn(x)
+    assert out.dtype == dtype
+    out.sum().backward()
+    assert x.grad.dtype == dtype
+
+
+SCALARS = [  # float32 tensor with a number: stays float32
+    lambda x: x * 2, lambda x: x * 2.5, lambda x: x * np.float64(2), lambda x: np.float64(2) * x,
+    lambda x: x + 0.5, lambda x: 0.5 - x, lambda x: x / np.float64(3), lambda x: x ** 2.0,
+    lambda x: np.float64(2) ** x, lambda x: x * np.int64(3), lambda x: x + np.array(1.0),
+    lambda x: nx.maximum(x, np.float64(0)), lambda x: nx.where(x > 0, x, np.float64(0)),
+    lambda x: x * True,
+]
+
+
+@pytest.mark.parametrize("fn", SCALARS)
+def test_numbers_take_the_tensor_dtype(fn):
+    x = nx.ones(3, requires_grad=True)
+    out = fn(x)
+    assert out.dtype == nx.float32
+    out.sum().backward()
+    assert x.grad.dtype == nx.float32
+
+
+def test_python_floats_make_float32_tensors():
+    assert nx.tensor(1.5).dtype == nx.float32 and nx.tensor([[1.0]]).dtype == nx.float32
+    assert nx.zeros(2).dtype == nx.float32 and nx.randn(2).dtype == nx.float32
+
+
+def test_float32_plus_float64_gives_float64_with_gradients_in_each_dtype():
+    a = nx.ones(2, 3, requires_grad=True)
+    b = nx.ones(3, dtype=nx.float64, requires_grad=True)
+    out = a + b
+    assert out.dtype == nx.float64
+    (out * 2).sum().backward()
+    assert a.grad.dtype == nx.float32 and a.grad.tolist() == [[2.0] * 3] * 2
+    assert b.grad.dtype == nx.float64 and b.grad.tolist() == [4.0] * 3
+
+
+PROMOTIONS = [  # two tensor dtypes and their result, as torch.promote_types
+    ("float32", "float64"), ("int64", "float32"), ("int32", "float64"), ("int32", "int64"),
+    ("bool", "int64"), ("bool", "float32"), ("float16", "float32"), ("int64", "int64"),
+]
+
+
+@pytest.mark.parametrize("a, b", PROMOTIONS)
+def test_tensor_promotion_matches_torch(a, b):
+    torch = pytest.importorskip("torch")
+    ours = (nx.zeros(2, dtype=np.dtype(a)) + nx.zeros(2, dtype=np.dtype(b))).dtype
+    theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))
+    assert str(theirs) == f"torch.{ours}"
+
+
+INTEGER = [  # integer tensors with numbers, as PyTorch: name, fn, result dtype
+    ("int * 2.5", lambda i: i * 2.5, nx.float32), ("int * 2", lambda i: i * 2, nx.int64),
+    ("int / 2", lambda i: i / 2, nx.float32), ("int / int", lambda i: i / i, nx.float32),
+    ("int + int32", lambda i: i + i.int(), nx.int64), ("int ** 2", lambda i: i ** 2, nx.int64),
+    ("int sum", lambda i: i.sum(), nx.int64), ("int + np.float64", lambda i: i + np.float64(1),
+                                                nx.float32),
+    ("int > 1.5", lambda i: i > 1.5, nx.bool_), ("bool + 1", lambda i: (i > 1) + 1, nx.int64),
+]
+
+
+@pytest.mark.parametrize("name, fn, dtype", INTEGER)
+def test_integer_tensor_arithmetic(name, fn, dtype):
+    assert fn(nx.tensor([1, 2, 3])).dtype == dtype
+
+
+@pytest.mark.parametrize("name, fn, dtype", INTEGER)
+def test_integer_tensor_arithmetic_matches_torch(name, fn, dtype):
+    torch = pytest.importorskip("torch")
+    assert str(fn(torch.tensor([1, 2, 3])).dtype) == f"torch.{dtype}"
+
+
+def test_set_default_dtype():
+    try:
+        nx.set_default_dtype(nx.float64)
+        assert nx.tensor([1.0]).dtype == nx.float64 and nx.zeros(1).dtype == nx.float64
+        assert nx.get_default_dtype() == nx.float64
+    finally:
+        nx.set_default_dtype(nx.float32)
+    assert nx.tensor([1.0]).dtype == nx.float32
+    with pytest.raises(TypeError, match="set_default_dtype: only floating dtypes.*int64"):
+        nx.set_default_dtype(nx.int64)
+
+
+@pytest.mark.parametrize("spelling, dtype", [(nx.float64, np.float64), (np.float32, np.float32),
+                                             ("float64", np.float64), (float, np.float32),
+                                             (int, np.int64), (bool, np.bool_)])
+def test_dtype_spellings(spelling, dtype):
+    assert dtypes.as_dtype(spelling) == np.dtype(dtype)
+
+
+def test_bad_dtype_names_it():
+    with pytest.raises(TypeError, match="dtype: 'fancy' is not a dtype"):
+        nx.zeros(2, dtype="fancy")
