@@ -98,3 +98,9 @@ def test_softmax_rows_sum_to_one():
 def test_softmax_bad_dim_names_op(fn):
     with pytest.raises(IndexError, match=f"{fn.__name__}: dim 2 is out of range.* 2 dim"):
         fn(nx.ones(2, 3), 2)
+
+
+@pytest.mark.parametrize("name, fn, elements", ACTIVATIONS)
+def test_activation_on_empty_matches_torch(name, fn, elements):
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((0, 3), np.float32))

@@ -228,3 +228,20 @@ def test_where_shape_mismatch_names_all_shapes():
 def test_unsupported_operand_raises_type_error():
     with pytest.raises(TypeError, match="add: cannot combine a Tensor with str"):
         nx.ones(2) + "a"
+
+
+EMPTY = [  # shapes with a zero-length axis: the result is empty, and so are the gradients
+    ((0, 3), (3,)), ((2, 0), (2, 1)), ((0,), ()), ((1, 0), (4, 1)),
+]
+
+
+@pytest.mark.parametrize("a, b", EMPTY)
+@pytest.mark.parametrize("name, fn, x_elements, y_elements", BINARY)
+def test_binary_on_empty_tensors_matches_torch(name, fn, x_elements, y_elements, a, b):
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, fn, np.ones(a, np.float32), np.full(b, 2.0, np.float32))
+
+
+def test_where_with_two_numbers():
+    out = nx.where(nx.tensor([True, False]), 1.0, 0.0)
+    assert out.dtype == nx.float32 and out.tolist() == [1.0, 0.0]

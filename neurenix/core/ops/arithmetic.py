@@ -316,6 +316,8 @@ def where(condition, x, y) -> Tensor:
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
     broadcast_shapes("where", cond.shape, np.shape(_array(x)), np.shape(_array(y)))
+    if not isinstance(x, Tensor) and not isinstance(y, Tensor):
+        x = Tensor(x)  # where(mask, 1.0, 0.0): numbers alone make a tensor of their own dtype
     return Where.apply(cond, *promote("where", x, y))
 
 
