@@ -378,6 +378,15 @@ class Tensor:
     def pow(self, exponent):
         return _arith.pow(self, exponent)
 
+    def neg(self):
+        return _arith.neg(self)
+
+    def maximum(self, other):
+        return _arith.maximum(self, other)
+
+    def minimum(self, other):
+        return _arith.minimum(self, other)
+
     def matmul(self, other):
         return _matmul.matmul(self, other)
 
@@ -475,6 +484,11 @@ class Tensor:
 
     def expand_as(self, other):
         return _shape.expand(self, *other.shape)
+
+    def reshape_as(self, other):
+        return _shape.reshape(self, *other.shape)
+
+    view_as = reshape_as
 
     def contiguous(self):
         return self

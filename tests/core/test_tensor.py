@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import neurenix as nx
+from neurenix.testing import assert_matches
 
 CONSTRUCTION = [  # name, make, expected dtype, expected shape
     ("list of floats", lambda: nx.Tensor([1.0, 2.0]), nx.float32, (2,)),
@@ -168,3 +169,19 @@ def test_inplace_update_of_a_grad_tensor_needs_no_grad(name, update, expected):
 def test_copy_shape_mismatch_names_shapes():
     with pytest.raises(ValueError, match=r"copy_: shapes \(3,\), \(2,\) cannot be broadcast"):
         nx.ones(2).copy_(nx.ones(3))
+
+
+METHODS = [  # tensor methods that are thin aliases of ops, checked against torch's methods
+    lambda lib, x, y: x.neg(), lambda lib, x, y: x.maximum(y), lambda lib, x, y: x.minimum(y),
+    lambda lib, x, y: x.reshape_as(y.T), lambda lib, x, y: x.view_as(y.reshape(3, 2)),
+    lambda lib, x, y: x.expand_as(lib.zeros(4, 2, 3)), lambda lib, x, y: x.sub(y).div(y),
+    lambda lib, x, y: x.mul(y).add(y).pow(2), lambda lib, x, y: x.matmul(y.T),
+    lambda lib, x, y: x.clip(-0.5, 0.5), lambda lib, x, y: x.type(lib.float64),
+]
+
+
+@pytest.mark.parametrize("fn", METHODS)
+def test_method_matches_torch(fn):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    assert_matches(torch, fn, rng.standard_normal((2, 3)), rng.uniform(1, 2, (2, 3)))
