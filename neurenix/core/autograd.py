@@ -101,16 +101,23 @@ class Function:
         argument requires grad, record this call as the graph node of the result."""
         ctx = object.__new__(cls)
         ctx.saved_tensors = ()
-        out = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+        # One pass over the arguments: the arrays forward sees, and which inputs need a gradient.
+        # (A plain loop: this runs for every op, and it is faster than two comprehensions.)
+        arrays, needs = [], []
+        for a in args:
+            if isinstance(a, Tensor):
+                arrays.append(a.data)
+                needs.append(a.requires_grad)
+            else:
+                arrays.append(a)
+                needs.append(False)
+        out = cls.forward(ctx, *arrays)
         if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars; keep arrays
             out = np.asarray(out)
         result = Tensor._wrap(out)
-        if not _grad_enabled:
+        if not _grad_enabled or True not in needs:
             return result
-        # (List comprehensions, not generators: this runs for every op, and they are faster.)
-        needs = tuple([isinstance(a, Tensor) and a.requires_grad for a in args])
-        if True not in needs:
-            return result
+        needs = tuple(needs)
         ctx.needs_input_grad = needs
         ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
         ctx.out_meta = (out.shape, out.dtype)
