@@ -69,11 +69,12 @@ class MultiScaleModel(Module):
       (``scorer``, C -> 1, shared by the scales) and added (C channels).
 
     ``base_model=None`` means the identity, so the model is a parameter-free multi-scale view of
-    its input (C = input channels). The base's output channel count C is read at construction
-    from the base model (its own ``out_channels``/``out_features``, else its last layer that
-    declares one), so the attention scorer exists before an optimizer is made; "attention"
-    therefore needs a base model that declares its channels and is refused with
-    ``base_model=None``.
+    its input (C = input channels). The base's output channel count C (``base_channels``) is
+    read at construction from the base model (its own ``out_channels``/``out_features``, else
+    its last layer that declares one), so the attention scorer exists before an optimizer is
+    made; "attention" therefore needs a base model that declares its channels and is refused
+    with ``base_model=None``. ``out_channels`` gives the output's channel count (None when C is
+    unknown), so a MultiScaleModel can itself be the base of another.
 
     Args:
         scales: the scales (positive, distinct).
@@ -97,15 +98,23 @@ class MultiScaleModel(Module):
             raise TypeError(f"{owner}: base_model must be a neurenix.nn.Module or None, got "
                             f"{type(base_model).__name__}")
         self.base_model = base_model
-        self.out_channels = None if base_model is None else _declared_channels(base_model)
-        if fusion_method == "attention" and self.out_channels is None:
+        self.base_channels = None if base_model is None else _declared_channels(base_model)
+        if fusion_method == "attention" and self.base_channels is None:
             raise ValueError(
                 f"{owner}: fusion_method='attention' scores each scale with a 1x1 conv over the "
                 f"base model's output channels, so it needs a base_model that declares them "
                 f"(a layer with out_channels or out_features); got "
                 f"{'base_model=None' if base_model is None else type(base_model).__name__}")
-        self.scorer = (Conv2d(self.out_channels, 1, kernel_size=1)
+        self.scorer = (Conv2d(self.base_channels, 1, kernel_size=1)
                        if fusion_method == "attention" else None)
+
+    @property
+    def out_channels(self):
+        """Channels of the output: the base's times len(scales) for "concat", the base's
+        otherwise; None when the base declares none (or is the identity)."""
+        if self.base_channels is None or self.fusion_method != "concat":
+            return self.base_channels
+        return self.base_channels * len(self.scales)
 
     def add_scale(self, scale: float) -> None:
         """Append ``scale`` to the scales (for "concat" the output gains C channels, last).
@@ -149,7 +158,7 @@ class MultiScaleModel(Module):
         if self.base_model is None:
             return x
         out = _stage(self.base_model, x)
-        check_image(type(self).__name__, out, self.out_channels if self.scorer else None,
+        check_image(type(self).__name__, out, self.base_channels if self.scorer else None,
                     what=f"base_model output at scale {scale}")
         return out
 

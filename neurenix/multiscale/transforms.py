@@ -3,6 +3,8 @@
 All three are parameter-free Modules around ``resize``: resizing by s gives the exact size
 (floor(H*s), floor(W*s)), at least 1 x 1, and they are differentiable like any other op.
 """
+import numbers
+
 from ..core import Tensor
 from ..nn import Module
 from ._resize import (check_image, check_mode, check_positive_int, check_scale, check_scales,
@@ -12,10 +14,10 @@ from ._resize import (check_image, check_mode, check_positive_int, check_scale, 
 def _target_size(owner: str, size) -> tuple:
     """(H, W) from an (H, W) pair or from the shape (N, C, H, W) of the original tensor."""
     size = tuple(size)
-    if len(size) < 2 or not all(isinstance(n, int) and n >= 1 for n in size[-2:]):
+    if len(size) < 2 or not all(isinstance(n, numbers.Integral) and n >= 1 for n in size[-2:]):
         raise ValueError(f"{owner}: original_size must be (H, W) or the original shape "
                          f"(N, C, H, W) with positive H and W, got {size}")
-    return size[-2:]
+    return tuple(int(n) for n in size[-2:])
 
 
 class MultiScaleTransform(Module):

@@ -130,14 +130,22 @@ def test_base_channels_are_read_at_construction():
     base = Sequential(Conv2d(3, 8, kernel_size=1), ReLU(),
                       Sequential(Conv2d(8, 6, kernel_size=1), ReLU()))
     model = MultiScaleModel(base_model=base, fusion_method="attention")
-    assert model.out_channels == 6
+    assert model.base_channels == 6 and model.out_channels == 6
     assert model.scorer.in_channels == 6
     assert sum(p.numel() for p in model.parameters()) == \
         sum(p.numel() for p in base.parameters()) + 6 + 1
-    assert MultiScaleModel(base_model=Linear(4, 9)).out_channels == 9
-    assert MultiScaleModel(base_model=UNet(1, 2, [2])).out_channels == 2
-    assert MultiScaleModel(base_model=ReLU()).out_channels is None
+    assert MultiScaleModel(base_model=Linear(4, 9)).base_channels == 9
+    assert MultiScaleModel(base_model=UNet(1, 2, [2])).base_channels == 2
+    assert MultiScaleModel(base_model=ReLU()).base_channels is None
     assert MultiScaleModel().out_channels is None
+    # "concat" declares C * len(scales), so a MultiScaleModel can be the base of another.
+    inner = MultiScaleModel([1.0, 0.5], Conv2d(2, 3, kernel_size=1))
+    assert inner.out_channels == 6
+    outer = MultiScaleModel([1.0, 0.5], inner, "attention")
+    assert outer.base_channels == 6
+    assert tuple(outer(nx.randn(1, 2, 8, 8)).shape) == (1, 6, 8, 8)
+    inner.add_scale(0.25)
+    assert inner.out_channels == 9
 
 
 def test_add_and_remove_scale():
