@@ -149,8 +149,8 @@ def main() -> None:
         "tensor ops, MSE loss, SGD update under no_grad; "
         f"{args.steps} steps, best of {args.repeats} interleaved runs; one thread on each side.",
         "",
-        f"- machine: {platform.processor() or platform.machine()}, Python {platform.python_version()}, "
-        f"NumPy {np.__version__}",
+        f"- machine: {platform.processor() or platform.machine()}, "
+        f"Python {platform.python_version()}, NumPy {np.__version__}",
         f"- BLAS: {blas_description()}",
         "",
         "| framework | us / step |",

@@ -3,7 +3,8 @@ import numpy as np
 
 
 def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` up to ``grad.shape``."""
+    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` up to
+    ``grad.shape``."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)  # axes that broadcasting prepended

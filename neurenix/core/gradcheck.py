@@ -49,7 +49,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     def call(track: bool):
         args = list(inputs)
         for i in checked:
-            args[i] = Tensor._wrap(arrays[i]).requires_grad_(True) if track else Tensor._wrap(arrays[i])
+            args[i] = Tensor._wrap(arrays[i])
+            if track:
+                args[i].requires_grad_(True)
         return args, _outputs(fn(*args))
 
     args, outs = call(track=True)
@@ -57,7 +59,8 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
     projections = [rng.standard_normal(o.shape) for o in outs]
 
     def projected(results) -> float:
-        return float(sum((o.data.astype(np.float64) * v).sum() for o, v in zip(results, projections)))
+        return float(sum((o.data.astype(np.float64) * v).sum()
+                         for o, v in zip(results, projections)))
 
     total = None
     for o, v in zip(outs, projections):

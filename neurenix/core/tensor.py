@@ -31,7 +31,8 @@ class Tensor:
         if data is None:
             if shape is None:
                 raise ValueError("Tensor: give data or shape=")
-            array = np.zeros(tuple(shape), dtype=dtypes.as_dtype(dtype or dtypes.get_default_dtype()))
+            dtype = dtypes.get_default_dtype() if dtype is None else dtypes.as_dtype(dtype)
+            array = np.zeros(tuple(shape), dtype=dtype)
         else:
             if shape is not None:
                 raise ValueError("Tensor: give either data or shape=, not both")

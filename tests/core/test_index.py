@@ -90,7 +90,8 @@ INDEX_ERRORS = [  # call on a (4, 3) tensor
 
 @pytest.mark.parametrize("call", INDEX_ERRORS)
 def test_bad_index_names_op_and_shape(call):
-    with pytest.raises(IndexError, match=r"^getitem: index .* does not fit a tensor of shape \(4, 3\)"):
+    with pytest.raises(IndexError,
+                       match=r"^getitem: index .* does not fit a tensor of shape \(4, 3\)"):
         call(nx.ones(4, 3))
 
 

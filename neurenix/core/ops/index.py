@@ -42,5 +42,6 @@ def getitem(x: Tensor, index) -> Tensor:
     try:
         x.data[index]  # a cheap view or gather; validates the index before recording anything
     except IndexError as e:
-        raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {x.shape}: {e}") from None
+        raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {x.shape}: "
+                         f"{e}") from None
     return GetItem.apply(x, index, advanced)

@@ -30,7 +30,7 @@ def _count(shape, axes) -> int:
 
 
 def _denominator(x, axes, correction):
-    """n - correction of var and std, in x's dtype; 0 (so inf or nan results) when n <= correction."""
+    """n - correction of var and std, in x's dtype; 0 when n <= correction (inf or nan result)."""
     n = _count(x.shape, axes)
     return x.dtype.type(n - correction if n > correction else 0)
 
@@ -47,7 +47,8 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return np.broadcast_to(_expand_back(grad_out, ctx.axes, ctx.keepdim), ctx.x_shape), None, None
+        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
+        return np.broadcast_to(grad, ctx.x_shape), None, None
 
 
 class Mean(Function):
@@ -103,7 +104,7 @@ class Amin(Function):
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
 
-    backward = staticmethod(Amax.backward)  # the same rule: the gradient goes to the elements equal to y
+    backward = staticmethod(Amax.backward)  # the same rule: the elements equal to y share it
 
 
 class TakeAlong(Function):
@@ -130,7 +131,8 @@ class TakeAlong(Function):
 
 
 class Var(Function):
-    """y = sum((x - mean)**2) / (n - correction).  dL/dx = dL/dy * 2 (x - mean) / (n - correction)."""
+    """y = sum((x - mean)**2) / (n - correction).
+    dL/dx = dL/dy * 2 (x - mean) / (n - correction)."""
 
     __slots__ = ("axes", "keepdim", "denom")
 

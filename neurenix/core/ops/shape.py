@@ -110,7 +110,10 @@ def reshape(x: Tensor, *shape) -> Tensor:
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
-    """Merge axes ``start_dim`` .. ``end_dim`` into one.  (N, C, H, W) -> (N, C*H*W) with start_dim=1."""
+    """Merge axes ``start_dim`` .. ``end_dim`` into one.
+
+    Shape: (N, C, H, W) -> (N, C*H*W) with start_dim=1; a 0-d tensor becomes (1,).
+    """
     if x.ndim == 0:
         return reshape(x, 1)
     start = normalize_dim("flatten", start_dim, x.ndim)
