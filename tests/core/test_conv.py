@@ -44,7 +44,7 @@ CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyw
 
 def _arrays(x_shape, w_shape, bias, out_channels, dtype, seed=0):
     rng = np.random.default_rng(seed)
-    arrays = [rng.standard_normal(x_shape).astype(dtype), rng.standard_normal(w_shape).astype(dtype)]
+    arrays = [rng.standard_normal(shape).astype(dtype) for shape in (x_shape, w_shape)]
     if bias:
         arrays.append(rng.standard_normal(out_channels).astype(dtype))
     return arrays

@@ -56,7 +56,7 @@ def col2im(cols: np.ndarray, shape: tuple, stride: tuple, dilation: tuple) -> np
 
 
 def _conv_matmul(cols: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
-    """out (N, O, OH*OW) = W (O, C/G*KH*KW) @ cols[n], per group. ``cols`` (N, C, KH, KW, OH, OW)."""
+    """out (N, O, OH*OW) = W (O, C/G*KH*KW) @ cols[n], per group; cols (N, C, KH, KW, OH, OW)."""
     N, G = cols.shape[0], groups
     L = cols.shape[4] * cols.shape[5]
     out = np.matmul(w.reshape(G, w.shape[0] // G, -1), cols.reshape(N, G, -1, L))
@@ -64,7 +64,7 @@ def _conv_matmul(cols: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
 
 
 def _cols_grad(grad_out: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
-    """dL/dcols (N, C, KH, KW, OH, OW) = W^T @ dL/dout[n], per group. ``grad_out`` (N, O, OH, OW)."""
+    """dL/dcols (N, C, KH, KW, OH, OW) = W^T @ dL/dout[n], per group; dL/dout (N, O, OH, OW)."""
     N, O, OH, OW = grad_out.shape
     G, (_, Cg, KH, KW) = groups, w.shape
     w_t = w.reshape(G, O // G, Cg * KH * KW).transpose(0, 2, 1)
@@ -86,8 +86,8 @@ def _out_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
 
 
 class Conv2d(Function):
-    """out = W * x + b (cross-correlation).  dL/dW = dL/dout @ cols^T, dL/dx = col2im(W^T @ dL/dout),
-    dL/db = dL/dout summed over N, H, W."""
+    """out = W * x + b (cross-correlation).  dL/dW = dL/dout @ cols^T,
+    dL/dx = col2im(W^T @ dL/dout), dL/db = dL/dout summed over N, H, W."""
 
     __slots__ = ("pads", "stride", "dilation", "groups", "x_shape")
 

@@ -134,7 +134,8 @@ def _pool_args(op: str, x, kernel_size, stride, padding, dilation, ceil_mode) ->
         raise ValueError(f"{op}: expected a floating 4-D input (N, C, H, W) or 3-D (C, H, W), "
                          f"got {getattr(x, 'shape', type(x).__name__)}")
     kernel = pair(op, "kernel_size", kernel_size)
-    stride = kernel if stride is None or stride == [] or stride == () else pair(op, "stride", stride)
+    no_stride = stride is None or (isinstance(stride, (list, tuple)) and len(stride) == 0)
+    stride = kernel if no_stride else pair(op, "stride", stride)
     padding, dilation = pair(op, "padding", padding), pair(op, "dilation", dilation)
     if min(kernel) < 1 or min(stride) < 1 or min(dilation) < 1:
         raise ValueError(f"{op}: kernel_size {kernel}, stride {stride} and dilation {dilation} "

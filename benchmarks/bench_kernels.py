@@ -1,0 +1,175 @@
+"""Kernel speed: im2col conv2d and bilinear resizing, against PyTorch and NumPy's own matmul.
+
+Workloads (float32, NCHW):
+- conv2d 3x3, stride 1, padding 1, N=8, 64 -> 64 channels, 64 x 64: the forward alone, and the
+  forward plus the backward for the input and weight gradients. Reported as ms, GFLOP/s, the
+  ratio to PyTorch, and the fraction of the rate NumPy's matmul reaches on the forward's GEMM
+  shape (64 x 576 @ 576 x 32768) in the same run: the ceiling an im2col conv can approach.
+- bilinear resizing (align_corners=False) of 8 x 64 x 64 x 64 to 32 x 32 and to 128 x 128:
+  forward, and forward plus backward.
+
+Each figure is the median of ``--repeats`` timings after a warm-up; neurenix and PyTorch are
+timed alternately, so load from other processes hits both sides alike, and the ratio is the
+figure to read. PyTorch runs 2 intra-op threads (``torch.set_num_threads(2)``); NumPy's BLAS
+runs as it comes (the BLAS kernel and thread count are printed).
+
+Run:  python benchmarks/bench_kernels.py [--repeats 7]
+Writes benchmarks/results_kernels.md next to this file.
+"""
+import argparse
+import os
+import sys
+import time
+from pathlib import Path
+
+# Some machines export OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which pin OpenBLAS to a generic
+# kernel and slow NumPy down. They are read when the library loads, so drop them and restart
+# this process once, saying so in the report.
+_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
+if any(k in os.environ for k in _PINS):
+    os.environ["NEURENIX_BENCH_UNSET"] = ",".join(f"{k}={os.environ.pop(k)}" for k in _PINS
+                                                  if k in os.environ)
+    os.execv(sys.executable, [sys.executable, *sys.argv])
+
+import numpy as np  # noqa: E402  (after the re-exec above, so OpenBLAS sees the clean environment)
+from threadpoolctl import threadpool_info  # noqa: E402
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+import neurenix as nx  # noqa: E402
+
+N, C, O, SIZE, K = 8, 64, 64, 64, 3
+THREADS = 2
+
+
+def median_ms(fns: dict, repeats: int) -> dict:
+    """Median wall time in ms of each function, timed alternately after one warm-up each."""
+    for fn in fns.values():
+        fn()
+    times = {name: [] for name in fns}
+    for _ in range(repeats):
+        for name, fn in fns.items():
+            start = time.perf_counter()
+            fn()
+            times[name].append(time.perf_counter() - start)
+    return {name: 1e3 * float(np.median(t)) for name, t in times.items()}
+
+
+def blas_description() -> str:
+    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
+    if not infos:
+        return "no BLAS found by threadpoolctl"
+    return "; ".join(f"{i.get('internal_api')} {i.get('version')}, kernel "
+                     f"{i.get('architecture')}, {i.get('num_threads')} threads" for i in infos)
+
+
+def conv_rows(torch, repeats: int) -> list:
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((N, C, SIZE, SIZE)).astype(np.float32)
+    w = (rng.standard_normal((O, C, K, K)) * 0.05).astype(np.float32)
+    b = rng.standard_normal(O).astype(np.float32)
+    g = rng.standard_normal((N, O, SIZE, SIZE)).astype(np.float32)
+    flops = 2 * N * O * C * K * K * SIZE * SIZE  # the forward; each gradient costs as much
+    X, W, B, G = nx.tensor(x), nx.tensor(w), nx.tensor(b), nx.tensor(g)
+
+    def ours_forward():
+        nx.conv2d(X, W, B, padding=1)
+
+    def ours_backward():
+        xs = [nx.tensor(a, requires_grad=True) for a in (x, w, b)]
+        nx.conv2d(*xs, padding=1).backward(G)
+
+    # NumPy's own rate on the forward GEMM shape: (O, C*K*K) @ (C*K*K, N*H*W)
+    a, cols = w.reshape(O, -1), rng.standard_normal((C * K * K, N * SIZE * SIZE)).astype(np.float32)
+    fns = {"ours forward": ours_forward, "ours forward+backward": ours_backward,
+           "numpy matmul": lambda: a @ cols}
+    if torch is not None:
+        tx, tw, tb, tg = (torch.from_numpy(v) for v in (x, w, b, g))
+
+        def torch_forward():
+            with torch.no_grad():
+                torch.nn.functional.conv2d(tx, tw, tb, padding=1)
+
+        def torch_backward():
+            ts = [v.clone().requires_grad_() for v in (tx, tw, tb)]
+            torch.nn.functional.conv2d(*ts, padding=1).backward(tg)
+
+        fns.update({"torch forward": torch_forward, "torch forward+backward": torch_backward})
+    ms = median_ms(fns, repeats)
+    numpy_rate = flops / ms["numpy matmul"] / 1e6
+    rows = []
+    for what, work in (("forward", flops), ("forward+backward", 3 * flops)):
+        ours = ms[f"ours {what}"]
+        rate = work / ours / 1e6
+        theirs = ms.get(f"torch {what}")
+        rows.append((f"conv2d 3x3 {N}x{C}x{SIZE}x{SIZE} -> {O}ch, {what}", ours, theirs,
+                     f"{rate:.1f} GFLOP/s = {rate / numpy_rate:.0%} of NumPy matmul "
+                     f"({numpy_rate:.1f} GFLOP/s)"))
+    return rows
+
+
+def resize_rows(torch, repeats: int) -> list:
+    x = np.random.default_rng(1).standard_normal((N, C, SIZE, SIZE)).astype(np.float32)
+    rows = []
+    for out in (32, 128):
+        g = np.random.default_rng(2).standard_normal((N, C, out, out)).astype(np.float32)
+        X, G = nx.tensor(x), nx.tensor(g)
+
+        def ours_forward():
+            nx.interpolate(X, size=(out, out), mode="bilinear", align_corners=False)
+
+        def ours_backward():
+            leaf = nx.tensor(x, requires_grad=True)
+            nx.interpolate(leaf, size=(out, out), mode="bilinear", align_corners=False).backward(G)
+
+        fns = {"ours forward": ours_forward, "ours forward+backward": ours_backward}
+        if torch is not None:
+            tx, tg = torch.from_numpy(x), torch.from_numpy(g)
+
+            def torch_forward():
+                with torch.no_grad():
+                    torch.nn.functional.interpolate(tx, size=(out, out), mode="bilinear",
+                                                    align_corners=False)
+
+            def torch_backward():
+                leaf = tx.clone().requires_grad_()
+                torch.nn.functional.interpolate(leaf, size=(out, out), mode="bilinear",
+                                                align_corners=False).backward(tg)
+
+            fns.update({"torch forward": torch_forward, "torch forward+backward": torch_backward})
+        ms = median_ms(fns, repeats)
+        for what in ("forward", "forward+backward"):
+            rows.append((f"bilinear {N}x{C}x{SIZE}x{SIZE} -> {out}x{out}, {what}",
+                         ms[f"ours {what}"], ms.get(f"torch {what}"), ""))
+    return rows
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    args = parser.parse_args()
+    try:
+        import torch
+        torch.set_num_threads(THREADS)
+        torch_note = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
+    except ImportError:
+        torch, torch_note = None, "PyTorch not installed: no ratios"
+    unset = os.environ.get("NEURENIX_BENCH_UNSET")
+    header = [f"NumPy {np.__version__}; BLAS: {blas_description()}",
+              "re-executed without " + unset if unset else
+              "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE not set",
+              torch_note, f"load average before the run: {os.getloadavg()[0]:.1f} "
+              f"on {os.cpu_count()} CPUs; median of {args.repeats} repeats"]
+    rows = conv_rows(torch, args.repeats) + resize_rows(torch, args.repeats)
+    lines = ["| workload | neurenix ms | PyTorch ms | ratio | notes |", "|---|---:|---:|---:|---|"]
+    for name, ours, theirs, notes in rows:
+        ratio = f"{ours / theirs:.2f}x" if theirs else "-"
+        theirs_text = f"{theirs:.1f}" if theirs else "-"
+        lines.append(f"| {name} | {ours:.1f} | {theirs_text} | {ratio} | {notes} |")
+    text = "\n".join(["# Kernel benchmark (benchmarks/bench_kernels.py)", ""] +
+                     [f"- {h}" for h in header] + [""] + lines) + "\n"
+    print(text)
+    (Path(__file__).resolve().parent / "results_kernels.md").write_text(text)
+
+
+if __name__ == "__main__":
+    main()
