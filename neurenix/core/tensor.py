@@ -358,9 +358,13 @@ class Tensor:
         return _arith.compare("ge", self, other)
 
     def __eq__(self, other):
+        if other is None:  # Python then compares identities: x == None is False, as PyTorch
+            return NotImplemented
         return _arith.compare("eq", self, other)
 
     def __ne__(self, other):
+        if other is None:
+            return NotImplemented
         return _arith.compare("ne", self, other)
 
     # ----- methods ----------------------------------------------------------------------------

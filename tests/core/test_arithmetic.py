@@ -245,3 +245,16 @@ def test_binary_on_empty_tensors_matches_torch(name, fn, x_elements, y_elements,
 def test_where_with_two_numbers():
     out = nx.where(nx.tensor([True, False]), 1.0, 0.0)
     assert out.dtype == nx.float32 and out.tolist() == [1.0, 0.0]
+
+
+@pytest.mark.parametrize("exponent", [0, 0.0, np.array([0.0, 1.0])])
+def test_pow_zero_exponent_has_zero_gradient_at_zero_base(exponent):
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, lambda lib, x: x ** (exponent if np.ndim(exponent) == 0
+                                               else lib.tensor(exponent)),
+                   np.array([0.0, 2.0]))
+
+
+def test_comparison_with_none_is_identity():
+    x = nx.ones(2)
+    assert (x == None) is False and (x != None) is True  # noqa: E711

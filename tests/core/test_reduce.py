@@ -33,6 +33,8 @@ REDUCTIONS = [  # name, fn(lib, x, dim, keepdim) for both libraries, which dims
     ("max function dim", lambda lib, x, d, k: lib.max(x, d, keepdim=k), ONE),
     ("min dim", lambda lib, x, d, k: x.min(d, keepdim=k), ONE),
     ("max dim values", lambda lib, x, d, k: x.max(d, keepdim=k).values, ONE),
+    ("max of two tensors", lambda lib, x, d, k: lib.max(x, 1 - x), None),
+    ("min of two tensors", lambda lib, x, d, k: x.min(x * 0.5), None),
     ("argmax", lambda lib, x, d, k: x.argmax(dim=d, keepdim=k), ONE_OR_NONE),
     ("argmin", lambda lib, x, d, k: lib.argmin(x, d, keepdim=k), ONE_OR_NONE),
 ]

@@ -204,6 +204,7 @@ SHAPE_ERRORS = [  # op name, call, the shapes the message must name
     ("permute", lambda: nx.ones(2, 3).permute(0, 1, 2), ["(0, 1, 2)", "(2, 3)"]),
     ("expand", lambda: nx.ones(2, 3).expand(2, 4), ["(2, 3)", "(2, 4)"]),
     ("expand", lambda: nx.ones(2, 3).expand(3), ["(2, 3)", "(3,)"]),
+    ("expand", lambda: nx.ones(3).expand(-1, 3), ["(3,)", "(-1, 3)"]),
     ("cat", lambda: nx.cat([nx.ones(2, 3), nx.ones(2, 4)]), ["(2, 3)", "(2, 4)"]),
     ("cat", lambda: nx.cat([nx.ones(2, 3), nx.ones(3)]), ["(2, 3)", "(3,)"]),
     ("stack", lambda: nx.stack([nx.ones(2, 3), nx.ones(3, 2)]), ["(2, 3)", "(3, 2)"]),

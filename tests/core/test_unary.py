@@ -77,3 +77,13 @@ def test_clamp_needs_a_bound():
 
 def test_clamp_keeps_float32_with_float_bounds():
     assert nx.ones(2).clamp(np.float64(0.0), 0.5).dtype == nx.float32
+
+
+@pytest.mark.parametrize("fn", [lambda lib, x: x.exp(), lambda lib, x: x.log(),
+                                lambda lib, x: x.sqrt(), lambda lib, x: x.sigmoid(),
+                                lambda lib, x: x.tanh(), lambda lib, x: x.abs(),
+                                lambda lib, x: x.clamp(0, 1), lambda lib, x: x.relu()])
+def test_integer_inputs_give_torch_dtypes(fn):
+    torch = pytest.importorskip("torch")
+    x = np.array([1, 2, 3])
+    assert_matches(torch, fn, x, grad=False)

@@ -5,6 +5,7 @@ from scipy import special
 from .._shapes import normalize_dim
 from ..autograd import Function
 from ..tensor import Tensor
+from .arithmetic import as_floating
 
 
 class ReLU(Function):
@@ -139,29 +140,29 @@ def relu(x: Tensor) -> Tensor:
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     """x where x > 0, else negative_slope * x."""
-    return LeakyReLU.apply(x, negative_slope)
+    return LeakyReLU.apply(as_floating(x), negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
     """1 / (1 + exp(-x)) elementwise, computed without overflow."""
-    return Sigmoid.apply(x)
+    return Sigmoid.apply(as_floating(x))
 
 
 def tanh(x: Tensor) -> Tensor:
     """Hyperbolic tangent elementwise."""
-    return Tanh.apply(x)
+    return Tanh.apply(as_floating(x))
 
 
 def gelu(x: Tensor) -> Tensor:
     """Gaussian error linear unit x * Phi(x) (PyTorch's default, exact erf form)."""
-    return GELU.apply(x)
+    return GELU.apply(as_floating(x))
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``; every slice along ``dim`` sums to 1."""
-    return Softmax.apply(x, normalize_dim("softmax", dim, x.ndim))
+    return Softmax.apply(as_floating(x), normalize_dim("softmax", dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
     """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) so it never takes log(0)."""
-    return LogSoftmax.apply(x, normalize_dim("log_softmax", dim, x.ndim))
+    return LogSoftmax.apply(as_floating(x), normalize_dim("log_softmax", dim, x.ndim))

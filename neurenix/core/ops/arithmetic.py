@@ -175,7 +175,12 @@ class Pow(Function):
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
         if need_x:
-            grad_x = unbroadcast(grad_out * y * np.power(x, y - 1), np.shape(x))
+            if np.any(y == 0):  # x**0 is constant: 0, also at x = 0 where 0 * inf is nan (PyTorch)
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    d = np.where(y == 0, x.dtype.type(0), y * np.power(x, y - 1))
+            else:
+                d = y * np.power(x, y - 1)
+            grad_x = unbroadcast(grad_out * d, np.shape(x))
         if need_y:
             with np.errstate(divide="ignore", invalid="ignore"):
                 # As PyTorch: where x == 0 and y >= 0 the limit of out * log(x) is 0, not nan.
@@ -273,8 +278,9 @@ def mul(x, y) -> Tensor:
     return _binary("mul", Mul, x, y)
 
 
-def _as_floating(v):
-    """An integer or bool tensor in the default float dtype (true division's result)."""
+def as_floating(v):
+    """An integer or bool tensor in the default float dtype, as PyTorch computes true division,
+    exp, softmax... of integers; floating tensors and numbers unchanged."""
     if isinstance(v, Tensor) and v.data.dtype.kind != "f":
         return cast(v, dtypes.get_default_dtype())
     return v
@@ -283,7 +289,7 @@ def _as_floating(v):
 def div(x, y) -> Tensor:
     """x / y, true division: integer tensors give the default float dtype.
     Shape: the broadcast of both shapes."""
-    return _binary("div", Div, _as_floating(x), _as_floating(y))
+    return _binary("div", Div, as_floating(x), as_floating(y))
 
 
 def pow(x, y) -> Tensor:

@@ -8,10 +8,10 @@ from collections import namedtuple
 
 import numpy as np
 
-from .. import dtypes
 from .._shapes import normalize_dims
 from ..autograd import Function
 from ..tensor import Tensor
+from .arithmetic import as_floating, maximum, minimum
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # torch.return_types.max
 
@@ -217,10 +217,6 @@ def _nonempty(op: str, x: Tensor, axes: tuple) -> None:
                            f"{x.shape} and dim covers axes {axes or 'all'}")
 
 
-def _floating(x: Tensor) -> Tensor:
-    return x if x.dtype.kind == "f" else x.to(dtypes.get_default_dtype())
-
-
 def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Sum over ``dim`` (an int, a list of ints, or None for every element).
 
@@ -232,7 +228,7 @@ def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
 def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     """Mean over ``dim`` (an int, a list of ints, or None for every element); integer tensors
     give the default float dtype, and the mean of nothing is nan."""
-    return Mean.apply(_floating(x), _axes("mean", x, dim), keepdim)
+    return Mean.apply(as_floating(x), _axes("mean", x, dim), keepdim)
 
 
 def _extreme(op, reducer, arg, x, dim, keepdim):
@@ -251,12 +247,21 @@ def _extreme(op, reducer, arg, x, dim, keepdim):
 def max(x: Tensor, dim=None, keepdim: bool = False):
     """The maximum of all elements (ties share the gradient evenly); with an int ``dim``, the
     namedtuple (values, indices) along it, as torch.max (the gradient goes to the returned
-    index); with a list of dims, the maximum over them (as ``amax``)."""
+    index); with a list of dims, the maximum over them (as ``amax``); with a tensor in place of
+    ``dim``, the elementwise ``maximum`` (as torch.max(x, other)).
+
+    Shape: () for all elements; else the input's without ``dim`` (kept as 1 with ``keepdim``).
+    """
+    if isinstance(dim, Tensor):
+        return maximum(x, dim)
     return _extreme("max", Amax, np.argmax, x, dim, keepdim)
 
 
 def min(x: Tensor, dim=None, keepdim: bool = False):
-    """The minimum of all elements; with an int ``dim``, (values, indices) as torch.min."""
+    """The minimum, as ``max`` describes: of all elements, (values, indices) along an int
+    ``dim``, over a list of dims, or the elementwise ``minimum`` with a tensor."""
+    if isinstance(dim, Tensor):
+        return minimum(x, dim)
     return _extreme("min", Amin, np.argmin, x, dim, keepdim)
 
 
@@ -303,15 +308,15 @@ def _correction(unbiased: bool, correction) -> int:
 def var(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
     """Variance over ``dim``: sum((x - mean)**2) / (n - correction). ``correction`` defaults to 1
     (unbiased, as PyTorch); ``unbiased=False`` means 0. n <= correction gives inf or nan."""
-    return Var.apply(_floating(x), _axes("var", x, dim), keepdim, _correction(unbiased, correction))
+    return Var.apply(as_floating(x), _axes("var", x, dim), keepdim, _correction(unbiased, correction))
 
 
 def std(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
     """Standard deviation over ``dim``: sqrt of ``var`` with the same arguments."""
-    return Std.apply(_floating(x), _axes("std", x, dim), keepdim, _correction(unbiased, correction))
+    return Std.apply(as_floating(x), _axes("std", x, dim), keepdim, _correction(unbiased, correction))
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:
     """log(sum(exp(x))) over ``dim``, shifted by the maximum so it neither overflows nor
     underflows."""
-    return LogSumExp.apply(_floating(x), _axes("logsumexp", x, dim), keepdim)
+    return LogSumExp.apply(as_floating(x), _axes("logsumexp", x, dim), keepdim)

@@ -161,7 +161,7 @@ def expand(x: Tensor, *sizes) -> Tensor:
     """``x`` broadcast to ``sizes`` without copying; -1 keeps an axis's length."""
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
-    if lead < 0:
+    if lead < 0 or -1 in sizes[:lead]:  # -1 keeps a length, so new leading axes cannot use it
         raise ValueError(f"expand: cannot expand a tensor of shape {x.shape} to {sizes}")
     shape = tuple(x.shape[i - lead] if s == -1 else s for i, s in enumerate(sizes))
     try:

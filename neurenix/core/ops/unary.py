@@ -3,6 +3,7 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .arithmetic import as_floating
 
 
 class Exp(Function):
@@ -93,18 +94,20 @@ class Clamp(Function):
 
 
 def exp(x: Tensor) -> Tensor:
-    """Elementwise e**x; same shape and dtype as ``x``."""
-    return Exp.apply(x)
+    """Elementwise e**x.  Shape and dtype: those of ``x`` (integers give the default float)."""
+    return Exp.apply(as_floating(x))
 
 
 def log(x: Tensor) -> Tensor:
-    """Elementwise natural logarithm; same shape and dtype as ``x``."""
-    return Log.apply(x)
+    """Elementwise natural logarithm (-inf at 0, nan below).  Shape and dtype: those of ``x``
+    (integers give the default float)."""
+    return Log.apply(as_floating(x))
 
 
 def sqrt(x: Tensor) -> Tensor:
-    """Elementwise square root; same shape and dtype as ``x``."""
-    return Sqrt.apply(x)
+    """Elementwise square root (nan below 0).  Shape and dtype: those of ``x`` (integers give
+    the default float)."""
+    return Sqrt.apply(as_floating(x))
 
 
 def abs(x: Tensor) -> Tensor:
