@@ -5,7 +5,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neurenix as nx
-from neurenix.core.ops.conv import col2im, im2col
+from neurenix.core.ops.conv import im2col
 from neurenix.testing import assert_matches, tensors
 
 
@@ -149,19 +149,25 @@ def test_conv2d_same_padding_gradcheck(data):
 
 
 @given(data=st.data())
-def test_col2im_is_the_adjoint_of_im2col(data):
-    """<im2col(x), c> == <x, col2im(c)> for every stride and dilation."""
-    kernel = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
-    stride = (data.draw(st.integers(1, 3)), data.draw(st.integers(1, 3)))
-    dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
-    reach = [d * (k - 1) + 1 for d, k in zip(dilation, kernel)]
-    shape = (2, 3, *(r + data.draw(st.integers(0, 4)) for r in reach))
-    out_size = [(n - r) // s + 1 for n, r, s in zip(shape[2:], reach, stride)]
-    x = data.draw(tensors(shape)).numpy()
-    cols = im2col(x, *kernel, *out_size, stride, dilation)
-    c = data.draw(tensors(cols.shape)).numpy()
-    assert cols.flags.c_contiguous
-    assert np.isclose((cols * c).sum(), (x * col2im(c, shape, stride, dilation)).sum())
+def test_conv_transpose2d_is_the_adjoint_of_conv2d(data):
+    """<conv2d(x, w), y> == <x, conv_transpose2d(y, w)>: im2col and col2im_matmul are adjoint
+    for every stride, padding, dilation and group count."""
+    params = data.draw(_conv_params(transposed=False))
+    x = data.draw(tensors(params["x"]))
+    w = data.draw(tensors(params["w"]))
+    out = nx.conv2d(x, w, **params["kwargs"])
+    y = data.draw(tensors(out.shape))
+    back = nx.conv_transpose2d(y, w, **params["kwargs"],
+                               output_padding=_output_padding(x.shape, out.shape, w.shape,
+                                                              **params["kwargs"]))
+    assert back.shape == x.shape
+    assert np.isclose((out.numpy() * y.numpy()).sum(), (x.numpy() * back.numpy()).sum())
+
+
+def _output_padding(x_shape, out_shape, w_shape, stride, padding, dilation, groups):
+    """The output_padding that makes conv_transpose2d map back to exactly ``x_shape``."""
+    return tuple(n - ((o - 1) * s - 2 * p + d * (k - 1) + 1) for n, o, s, p, d, k in zip(
+        x_shape[2:], out_shape[2:], stride, padding, dilation, w_shape[2:]))
 
 
 def test_im2col_layout():

@@ -3,17 +3,18 @@
 im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
 kernel window, and ONE contiguous copy lays the windows out as columns (N, C*KH*KW, OH*OW).
 A batched matmul W (O, C*KH*KW) @ cols[n] then yields (N, O, OH*OW), which is NCHW already: no
-transpose of the result. The backward pass is two more matmuls:
+transpose of the result. The backward pass is matrix products too:
 dL/dW = sum_n dL/dout[n] @ cols[n]^T (the columns are kept from the forward), and
-dL/dcols = W^T @ dL/dout, folded back onto the input by col2im, a loop over the KH*KW kernel
-positions that adds strided slices (never np.add.at, which is an order of magnitude slower).
+dL/dx = col2im(W^T @ dL/dout), a loop over the KH*KW kernel positions that multiplies one
+position's block of W^T into dL/dout and adds it onto a strided slice of the input (never
+np.add.at, which is an order of magnitude slower).
 
 Groups split the channels into G independent convolutions; reshaping to (N, G, ...) makes them
 one more batch axis of the same matmul.
 
 A transposed convolution is the adjoint of a convolution: its forward is conv2d's input
-gradient, and its backward is conv2d's forward (for dL/dx) plus conv2d's weight gradient. Both ops
-use the same four helpers below.
+gradient, and its backward is conv2d's forward (for dL/dx) plus conv2d's weight gradient. Both
+ops use the same helpers below.
 """
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -44,14 +45,27 @@ def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
     return np.ascontiguousarray(windows.transpose(0, 1, 4, 5, 2, 3))
 
 
-def col2im(cols: np.ndarray, shape: tuple, stride: tuple, dilation: tuple) -> np.ndarray:
-    """The adjoint of ``im2col``: columns (N, C, KH, KW, OH, OW) summed into a padded input of
-    ``shape`` (N, C, Hp, Wp), one strided slice per kernel position."""
-    _, _, KH, KW, OH, OW = cols.shape
-    out = np.zeros(shape, dtype=cols.dtype)
+def col2im_matmul(grad_out: np.ndarray, w: np.ndarray, shape: tuple, stride: tuple,
+                  dilation: tuple, groups: int) -> np.ndarray:
+    """col2im(W^T @ dL/dout): the gradient (``shape``: N, C, Hp, Wp) of a padded conv input,
+    given dL/dout (N, O, OH, OW) and W (O, C/G, KH, KW). The adjoint of im2col-then-matmul.
+
+    One kernel position at a time: its columns W[:, :, i, j]^T @ dL/dout (N, C, OH*OW) go
+    into one reused buffer and are added onto their strided slab of the input. This never holds
+    all KH*KW column blocks (9x less memory for 3x3) and measured faster than building them all
+    and folding them back."""
+    N, O, OH, OW = grad_out.shape
+    G, (_, Cg, KH, KW) = groups, w.shape
+    # (KH*KW, G, C/G, O/G): per position and group, the contiguous W^T block BLAS wants
+    w_t = np.ascontiguousarray(w.reshape(G, O // G, Cg, KH * KW).transpose(3, 0, 2, 1))
+    g = grad_out.reshape(N, G, O // G, OH * OW)
+    out = np.zeros(shape, dtype=grad_out.dtype)
+    block = np.empty((N, G, Cg, OH * OW), dtype=grad_out.dtype)
     for i in range(KH):
         for j in range(KW):
-            out[(..., *window_slices(i, j, OH, OW, stride, dilation))] += cols[:, :, i, j]
+            np.matmul(w_t[i * KW + j], g, out=block)
+            out[(..., *window_slices(i, j, OH, OW, stride, dilation))] += \
+                block.reshape(N, G * Cg, OH, OW)
     return out
 
 
@@ -61,15 +75,6 @@ def _conv_matmul(cols: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
     L = cols.shape[4] * cols.shape[5]
     out = np.matmul(w.reshape(G, w.shape[0] // G, -1), cols.reshape(N, G, -1, L))
     return out.reshape(N, w.shape[0], L)
-
-
-def _cols_grad(grad_out: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
-    """dL/dcols (N, C, KH, KW, OH, OW) = W^T @ dL/dout[n], per group; dL/dout (N, O, OH, OW)."""
-    N, O, OH, OW = grad_out.shape
-    G, (_, Cg, KH, KW) = groups, w.shape
-    w_t = w.reshape(G, O // G, Cg * KH * KW).transpose(0, 2, 1)
-    cols = np.matmul(w_t, grad_out.reshape(N, G, O // G, OH * OW))
-    return cols.reshape(N, G * Cg, KH, KW, OH, OW)
 
 
 def _weight_grad(grad_out: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int) -> np.ndarray:
@@ -113,8 +118,8 @@ class Conv2d(Function):
         if need_x:
             N, C, H, W = ctx.x_shape
             pt, pb, pl, pr = ctx.pads
-            grad_xp = col2im(_cols_grad(grad_out, w, ctx.groups), (N, C, H + pt + pb, W + pl + pr),
-                             ctx.stride, ctx.dilation)
+            grad_xp = col2im_matmul(grad_out, w, (N, C, H + pt + pb, W + pl + pr), ctx.stride,
+                                    ctx.dilation, ctx.groups)
             grad_x = grad_xp[:, :, pt:pt + H, pl:pl + W]
         if need_w:
             grad_w = _weight_grad(grad_out, cols, w.shape, ctx.groups)
@@ -137,7 +142,7 @@ class ConvTranspose2d(Function):
         OH = (H - 1) * stride[0] - 2 * ph + dilation[0] * (KH - 1) + output_padding[0] + 1
         OW = (W - 1) * stride[1] - 2 * pw + dilation[1] * (KW - 1) + output_padding[1] + 1
         padded = (N, w.shape[1] * groups, OH + 2 * ph, OW + 2 * pw)
-        out = col2im(_cols_grad(x, w, groups), padded, stride, dilation)
+        out = col2im_matmul(x, w, padded, stride, dilation, groups)
         if ph or pw:
             out = np.ascontiguousarray(out[:, :, ph:ph + OH, pw:pw + OW])
         if b is not None:
