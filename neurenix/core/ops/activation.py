@@ -134,35 +134,63 @@ class LogSoftmax(Function):
 
 
 def relu(x: Tensor) -> Tensor:
-    """max(x, 0) elementwise."""
+    """max(x, 0) elementwise; the gradient at 0 is 0, as in PyTorch.
+
+    Shape: any; the output has the shape and dtype of ``x``.
+    """
     return ReLU.apply(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
-    """x where x > 0, else negative_slope * x."""
+    """x where x > 0, else negative_slope * x.
+
+    Args:  x: input.  negative_slope: the slope for negative inputs.
+    Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
+    """
     return LeakyReLU.apply(as_floating(x), negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
-    """1 / (1 + exp(-x)) elementwise, computed without overflow."""
+    """1 / (1 + exp(-x)) elementwise, without overflow for large |x|.
+
+    Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
+    """
     return Sigmoid.apply(as_floating(x))
 
 
 def tanh(x: Tensor) -> Tensor:
-    """Hyperbolic tangent elementwise."""
+    """Hyperbolic tangent elementwise.
+
+    Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
+    """
     return Tanh.apply(as_floating(x))
 
 
 def gelu(x: Tensor) -> Tensor:
-    """Gaussian error linear unit x * Phi(x) (PyTorch's default, exact erf form)."""
+    """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF (PyTorch's default,
+    the exact erf form).
+
+    Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
+    """
     return GELU.apply(as_floating(x))
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
-    """exp(x) / sum(exp(x)) along ``dim``; every slice along ``dim`` sums to 1."""
+    """exp(x) / sum(exp(x)) along ``dim``: every slice along ``dim`` sums to 1. Shifted by the
+    maximum, so large logits do not overflow; -inf logits get probability 0.
+
+    Args:  x: logits.  dim: the axis to normalise (negative counts from the end).
+    Shape: any; the output has the shape and dtype of ``x``.
+    Raises: IndexError when ``dim`` is out of range.
+    """
     return Softmax.apply(as_floating(x), normalize_dim("softmax", dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
-    """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) so it never takes log(0)."""
+    """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) so it never takes log(0).
+
+    Args:  x: logits.  dim: the axis to normalise (negative counts from the end).
+    Shape: any; the output has the shape and dtype of ``x``.
+    Raises: IndexError when ``dim`` is out of range.
+    """
     return LogSoftmax.apply(as_floating(x), normalize_dim("log_softmax", dim, x.ndim))

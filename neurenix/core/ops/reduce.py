@@ -306,14 +306,24 @@ def _correction(unbiased: bool, correction) -> int:
 
 
 def var(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
-    """Variance over ``dim``: sum((x - mean)**2) / (n - correction). ``correction`` defaults to 1
-    (unbiased, as PyTorch); ``unbiased=False`` means 0. n <= correction gives inf or nan."""
-    return Var.apply(as_floating(x), _axes("var", x, dim), keepdim, _correction(unbiased, correction))
+    """Variance over ``dim``: sum((x - mean)**2) / (n - correction).
+
+    Args:
+        dim: an int, a list of ints, or None for every element.
+        unbiased: correction 1 (the default, as PyTorch) or, if False, 0.
+        keepdim: keep the reduced axes with length 1.
+        correction: overrides ``unbiased``; n <= correction gives inf or nan.
+    Shape: the input's without the reduced axes (kept as 1 with ``keepdim``).
+    """
+    correction = _correction(unbiased, correction)
+    return Var.apply(as_floating(x), _axes("var", x, dim), keepdim, correction)
 
 
 def std(x: Tensor, dim=None, unbiased: bool = True, keepdim: bool = False, *, correction=None):
-    """Standard deviation over ``dim``: sqrt of ``var`` with the same arguments."""
-    return Std.apply(as_floating(x), _axes("std", x, dim), keepdim, _correction(unbiased, correction))
+    """Standard deviation over ``dim``: the square root of ``var`` with the same arguments; its
+    gradient is 0 (not nan) where the deviation is 0, as in PyTorch."""
+    correction = _correction(unbiased, correction)
+    return Std.apply(as_floating(x), _axes("std", x, dim), keepdim, correction)
 
 
 def logsumexp(x: Tensor, dim, keepdim: bool = False) -> Tensor:

@@ -95,7 +95,12 @@ def _shape_arg(shape) -> tuple:
 
 
 def reshape(x: Tensor, *shape) -> Tensor:
-    """``x`` with a new shape of the same number of elements (one entry may be -1)."""
+    """``x`` with a new shape of the same number of elements; one entry may be -1 (inferred).
+    Given as ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; ``view`` is the same op.
+
+    Shape: (*) -> ``shape``.  Returns ``x`` itself when the shape is unchanged.
+    Raises: RuntimeError naming both shapes when the sizes do not match.
+    """
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
@@ -126,7 +131,11 @@ def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
 
 
 def permute(x: Tensor, *dims) -> Tensor:
-    """``x`` with its axes in the order ``dims`` (a permutation of 0..ndim-1)."""
+    """``x`` with its axes in the order ``dims``, a permutation of 0..ndim-1 (negatives allowed).
+
+    Shape: (d_0, .., d_n-1) -> (d_dims[0], .., d_dims[n-1]).
+    Raises: ValueError naming ``dims`` and the shape when ``dims`` is not a permutation.
+    """
     dims = _shape_arg(dims)
     if len(dims) != x.ndim or sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} axes of "
@@ -135,7 +144,8 @@ def permute(x: Tensor, *dims) -> Tensor:
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
-    """``x`` with axes ``dim0`` and ``dim1`` swapped."""
+    """``x`` with axes ``dim0`` and ``dim1`` swapped.
+    Shape: (.., a, .., b, ..) -> (.., b, .., a, ..)."""
     a = normalize_dim("transpose", dim0, x.ndim)
     b = normalize_dim("transpose", dim1, x.ndim)
     if x.ndim == 0 or a == b:
@@ -146,19 +156,23 @@ def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
 
 
 def unsqueeze(x: Tensor, dim: int) -> Tensor:
-    """``x`` with a new axis of length 1 at ``dim``."""
+    """``x`` with a new axis of length 1 at ``dim`` (in [-ndim-1, ndim]).
+    Shape: (a, b) -> (1, a, b) with dim=0, (a, b, 1) with dim=-1."""
     axis = normalize_dim("unsqueeze", dim, x.ndim + 1)
     return reshape(x, x.shape[:axis] + (1,) + x.shape[axis:])
 
 
 def squeeze(x: Tensor, dim=None) -> Tensor:
-    """``x`` without its axes of length 1 (only ``dim`` when given, if it has length 1)."""
+    """``x`` without its axes of length 1; with ``dim`` (an int or a tuple), only those axes,
+    where they have length 1.  Shape: (1, a, 1) -> (a,)."""
     axes = normalize_dims("squeeze", dim, x.ndim) if x.ndim else ()
     return reshape(x, tuple(s for i, s in enumerate(x.shape) if not (i in axes and s == 1)))
 
 
 def expand(x: Tensor, *sizes) -> Tensor:
-    """``x`` broadcast to ``sizes`` without copying; -1 keeps an axis's length."""
+    """``x`` broadcast to ``sizes`` without copying; -1 keeps an axis's length, and new leading
+    axes may be added.  Shape: (a, 1) -> (n, a, m) with sizes (n, -1, m).
+    Raises: ValueError naming both shapes when ``x`` does not broadcast to ``sizes``."""
     sizes = _shape_arg(sizes)
     lead = len(sizes) - x.ndim
     if lead < 0 or -1 in sizes[:lead]:  # -1 keeps a length, so new leading axes cannot use it

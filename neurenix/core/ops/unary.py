@@ -111,12 +111,18 @@ def sqrt(x: Tensor) -> Tensor:
 
 
 def abs(x: Tensor) -> Tensor:
-    """Elementwise absolute value; same shape and dtype as ``x``."""
+    """Elementwise absolute value; the gradient at 0 is 0, as in PyTorch.
+    Shape and dtype: those of ``x``."""
     return Abs.apply(x)
 
 
 def clamp(x: Tensor, min=None, max=None) -> Tensor:
-    """Elementwise clamp of ``x`` into [min, max] (either bound may be None)."""
+    """Elementwise clamp of ``x`` into [min, max]; the gradient passes where min <= x <= max.
+
+    Args:  x: input.  min, max: numbers, either of them None for no bound.
+    Shape and dtype: those of ``x``.
+    Raises: ValueError when both bounds are None.
+    """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
     lo = None if min is None else np.asarray(min, dtype=x.dtype)
