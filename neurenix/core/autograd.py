@@ -25,7 +25,7 @@ from .tensor import Tensor
 _grad_enabled = True
 _anomaly_enabled = False
 _FREED = object()  # saved_tensors of a node whose backward already ran without retain_graph
-_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../neurenix
+_PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # neurenix/
 
 
 def is_grad_enabled() -> bool:

@@ -198,6 +198,7 @@ SHAPE_ERRORS = [  # op name, call, the shapes the message must name
     ("reshape", lambda: nx.ones(2, 3).reshape(4, 2), ["(4, 2)", "(2, 3)"]),
     ("reshape", lambda: nx.ones(2, 3).reshape(-1, -1), ["(-1, -1)", "(2, 3)"]),
     ("reshape", lambda: nx.ones(2, 3).view(4, -1), ["(4, -1)", "(2, 3)"]),
+    ("reshape", lambda: nx.ones(2, 3).reshape(-2, 3), ["(-2, 3)", "(2, 3)"]),
     ("flatten", lambda: nx.ones(2, 3, 4).flatten(2, 1), ["(2, 3, 4)"]),
     ("cat", lambda: nx.cat([nx.ones(()), nx.ones(())]), ["()"]),
     ("permute", lambda: nx.ones(2, 3).permute(0, 0), ["(0, 0)", "(2, 3)"]),

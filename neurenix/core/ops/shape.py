@@ -104,14 +104,13 @@ def reshape(x: Tensor, *shape) -> Tensor:
     shape = _shape_arg(shape)
     if shape == x.shape:
         return x
-    known = [s for s in shape if s != -1]
-    size = int(np.prod(known)) if known else 1
-    valid = shape.count(-1) <= 1 and all(s >= -1 for s in shape) and (
-        size == x.numel() if -1 not in shape else size != 0 and x.numel() % size == 0)
-    if not valid:
-        raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape {x.shape} "
-                           f"({x.numel()} elements)")
-    return Reshape.apply(x, shape)
+    if min(shape, default=0) >= -1:  # NumPy would read any negative length as -1
+        try:
+            return Reshape.apply(x, shape)
+        except ValueError:  # NumPy checks the sizes; the error below names the op and shapes
+            pass
+    raise RuntimeError(f"reshape: shape {shape} is invalid for a tensor of shape {x.shape} "
+                       f"({x.numel()} elements)")
 
 
 def flatten(x: Tensor, start_dim: int = 0, end_dim: int = -1) -> Tensor:
