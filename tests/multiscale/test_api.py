@@ -137,3 +137,30 @@ def test_state_dict_moves_between_instances():
     x = nx.randn(1, 1, 8, 8)
     np.testing.assert_array_equal(a(x).numpy(), b(x).numpy())
     assert "encoders.0.0.weight" in a.state_dict() and "head.bias" in a.state_dict()
+
+
+@pytest.mark.parametrize("build, message", [
+    (lambda: ms.MultiScaleModel(scales=0.5), r"MultiScaleModel: scales must be a list of positive "
+                                             r"numbers, got 0.5"),
+    (lambda: ms.MultiScaleTransform(scales="1.0"), r"MultiScaleTransform: scales must be a list"),
+    (lambda: ms.FeatureFusion(64, 32), r"FeatureFusion: in_channels must be a list of channel "
+                                       r"counts, got 64"),
+    (lambda: ms.MultiScalePooling(pool_sizes=3), r"MultiScalePooling: pool_sizes must be a list "
+                                                 r"of positive integers, got 3"),
+    (lambda: ms.UNet(1, 1, features=64), r"UNet: features must be a list of channel counts, "
+                                         r"got 64"),
+    (lambda: ms.UNet(0, 1), r"UNet: in_channels must be a positive integer, got 0"),
+    (lambda: ms.PyramidNetwork(3, 2.5), r"PyramidNetwork: out_channels must be a positive "
+                                        r"integer, got 2.5"),
+    (lambda: ms.ScaleFusion([1.0, 0.5], True, 2), r"ScaleFusion: in_channels must be a positive "
+                                                  r"integer, got True"),
+])
+def test_constructor_argument_errors(build, message):
+    with pytest.raises(ValueError, match=message):
+        build()
+
+
+def test_a_non_tensor_input_is_a_type_error():
+    with pytest.raises(TypeError, match=r"SpatialPyramidPooling: input must be a Tensor, got "
+                                        r"ndarray"):
+        ms.SpatialPyramidPooling()(np.zeros((1, 1, 4, 4)))

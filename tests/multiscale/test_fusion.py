@@ -72,11 +72,12 @@ def test_scale_fusion_uses_the_largest_scale_and_matches_torch(method):
 
 
 @pytest.mark.parametrize("method", METHODS)
-def test_fusion_gradcheck(method):
-    nx.manual_seed(2)
+@given(sizes=st.lists(st.integers(1, 5), min_size=4, max_size=4), seed=st.integers(0, 2 ** 16))
+def test_fusion_gradcheck(method, sizes, seed):
+    nx.manual_seed(seed)
     module = FeatureFusion([2, 3], 2, method).to(nx.float64)
-    a = nx.tensor(_image(1, 2, 3, 4, 0), requires_grad=True)
-    b = nx.tensor(_image(1, 3, 2, 3, 1), requires_grad=True)
+    a = nx.tensor(_image(1, 2, sizes[0], sizes[1], seed), requires_grad=True)
+    b = nx.tensor(_image(1, 3, sizes[2], sizes[3], seed + 1), requires_grad=True)
     assert nx.gradcheck(lambda x, y: module([x, y]), (a, b))
 
 

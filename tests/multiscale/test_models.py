@@ -178,11 +178,12 @@ def test_add_and_remove_scale():
 
 
 @pytest.mark.parametrize("method", ["concat", "sum", "attention"])
-def test_multiscale_model_gradcheck(method):
-    nx.manual_seed(1)
+@given(h=st.integers(1, 6), w=st.integers(1, 6), seed=st.integers(0, 2 ** 16))
+def test_multiscale_model_gradcheck(method, h, w, seed):
+    nx.manual_seed(seed)
     model = MultiScaleModel([1.0, 0.5, 1.5], Conv2d(2, 2, kernel_size=3, padding=1),
                             method).to(nx.float64)
-    x = nx.tensor(_image(1, 2, 5, 4), requires_grad=True)
+    x = nx.tensor(_image(1, 2, h, w, seed), requires_grad=True)
     assert nx.gradcheck(model, (x,))
 
 
@@ -259,11 +260,15 @@ def test_pyramid_network_shapes_and_features(shape, training):
         [(n, 4 * 2 ** i, h // 2 ** i, w // 2 ** i) for i in range(3)]
 
 
-def test_pyramid_network_gradcheck_and_checkpointing():
-    nx.manual_seed(4)
+@given(h=st.integers(2, 6), w=st.integers(2, 6), seed=st.integers(0, 2 ** 16))
+def test_pyramid_network_gradcheck(h, w, seed):
+    nx.manual_seed(seed)
     module = PyramidNetwork(1, 1, num_levels=2, base_channels=2).to(nx.float64)
-    x = nx.tensor(_image(2, 1, 4, 5), requires_grad=True)
+    x = nx.tensor(_image(2, 1, h, w, seed), requires_grad=True)
     assert nx.gradcheck(module, (x,))
+
+
+def test_pyramid_network_checkpointing_keeps_gradients():
     _assert_checkpointing_keeps_gradients(
         PyramidNetwork(2, 2, num_levels=3, base_channels=3).to(nx.float64),
         nx.tensor(_image(2, 2, 12, 9), requires_grad=True))
@@ -337,11 +342,16 @@ def test_unet_final_activations():
     assert [m.out_channels for m in UNet(1, 1).upsamples] == [512, 256, 128, 64]
 
 
-def test_unet_gradcheck_and_checkpointing():
-    nx.manual_seed(7)
+@given(h=st.integers(2, 6), w=st.integers(2, 6), seed=st.integers(0, 2 ** 16))
+def test_unet_gradcheck(h, w, seed):
+    nx.manual_seed(seed)
     module = UNet(1, 1, features=[2]).to(nx.float64)
-    x = nx.tensor(_image(2, 1, 4, 5), requires_grad=True)
+    x = nx.tensor(_image(2, 1, h, w, seed), requires_grad=True)
     assert nx.gradcheck(module, (x,))
+
+
+def test_unet_checkpointing_keeps_gradients():
+    nx.manual_seed(7)
     _assert_checkpointing_keeps_gradients(UNet(2, 2, [3, 4]).to(nx.float64),
                                           nx.tensor(_image(2, 2, 13, 10), requires_grad=True))
 

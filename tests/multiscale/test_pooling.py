@@ -70,10 +70,11 @@ def test_multiscale_pooling_odd_sizes_match_torch_count_include_pad_false():
 
 
 @pytest.mark.parametrize("pool_type", ["avg", "max"])
-def test_multiscale_pooling_shape_defaults_and_gradcheck(pool_type):
+@given(h=SIDES, w=SIDES, seed=st.integers(0, 2 ** 16))
+def test_multiscale_pooling_shape_defaults_and_gradcheck(pool_type, h, w, seed):
     pooling = MultiScalePooling(pool_type=pool_type)
     assert tuple(pooling(nx.randn(2, 3, 9, 4)).shape) == (2, 12, 9, 4)
-    x = nx.tensor(_image(1, 2, 4, 5), requires_grad=True)
+    x = nx.tensor(_image(1, 2, h, w, seed), requires_grad=True)
     out = pooling(x)
     assert np.array_equal(out.numpy()[:, :2], x.numpy())          # size 1 is the input itself
     assert nx.gradcheck(pooling, (x,))
@@ -104,7 +105,7 @@ def test_pyramid_pooling_matches_torch(h, w, n):
                    _image(n, 4, h, w), rtol=1e-6, atol=1e-7)
 
 
-def test_pyramid_pooling_shapes_batch_one_training_and_gradcheck():
+def test_pyramid_pooling_shapes_at_batch_one_in_training():
     module = PyramidPooling(8, 5)
     module.train()
     for shape in [(1, 8, 13, 13), (1, 8, 7, 10), (3, 8, 6, 6), (1, 8, 1, 2), (2, 8, 1, 1)]:
@@ -112,8 +113,14 @@ def test_pyramid_pooling_shapes_batch_one_training_and_gradcheck():
         assert tuple(out.shape) == (shape[0], 5) + shape[2:]
     # 8 + 4 branches x (8 // 4) channels go into the fusing conv.
     assert module.fuse[0].in_channels == 16
+
+
+
+@given(h=st.integers(1, 5), w=st.integers(1, 5), seed=st.integers(0, 2 ** 16))
+def test_pyramid_pooling_gradcheck(h, w, seed):
+    nx.manual_seed(seed)
     tiny = PyramidPooling(2, 2, pool_sizes=[1, 2]).to(nx.float64)
-    x = nx.tensor(_image(2, 2, 3, 3), requires_grad=True)
+    x = nx.tensor(_image(2, 2, h, w, seed), requires_grad=True)
     assert nx.gradcheck(tiny, (x,))
 
 
@@ -133,11 +140,12 @@ def test_spatial_pyramid_pooling_matches_torch(pool_type, h, w, levels):
     assert_matches(torch, fn, _image(2, 3, h, w))
 
 
-def test_spatial_pyramid_pooling_fixed_length_and_gradcheck():
+@given(h=SIDES, w=SIDES, seed=st.integers(0, 2 ** 16))
+def test_spatial_pyramid_pooling_fixed_length_and_gradcheck(h, w, seed):
     spp = SpatialPyramidPooling()
     for shape in [(1, 4, 13, 13), (2, 4, 7, 20), (1, 4, 2, 3)]:
         assert tuple(spp(nx.randn(*shape)).shape) == (shape[0], 4 * 21)
-    x = nx.tensor(_image(1, 2, 5, 6), requires_grad=True)
+    x = nx.tensor(_image(1, 2, h, w, seed), requires_grad=True)
     assert nx.gradcheck(SpatialPyramidPooling(3, "avg"), (x,))
     assert nx.gradcheck(spp, (x,))
 

@@ -75,8 +75,9 @@ def test_pyramid_downsample_halves_step_by_step_like_torch(h, w, levels):
 
 
 @pytest.mark.parametrize("mode", MODES)
-def test_transforms_gradcheck(mode):
-    x = nx.tensor(_image(1, 2, 5, 4), requires_grad=True)
+@given(h=SIDES, w=SIDES, seed=st.integers(0, 2 ** 16))
+def test_transforms_gradcheck(mode, h, w, seed):
+    x = nx.tensor(_image(1, 2, h, w, seed), requires_grad=True)
     assert nx.gradcheck(lambda t: MultiScaleTransform([1.0, 0.6, 1.4], mode)(t), (x,))
     assert nx.gradcheck(lambda t: PyramidDownsample(3, mode)(t), (x,))
     rescale = Rescale(0.5, mode)
