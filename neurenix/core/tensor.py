@@ -228,7 +228,7 @@ class Tensor:
 
     # ----- in-place updates (no graph: for optimizers, init and no_grad code) -------------------
     def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and _autograd.is_grad_enabled():
+        if self.requires_grad and _autograd._grad_enabled:
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place "
                                "while grad mode is on; wrap the update in nx.no_grad()")
 
