@@ -2,7 +2,7 @@
 
 As in PyTorch, ``dim=None`` and an empty list both mean every axis, and a 0-d tensor accepts
 ``dim`` 0 or -1 (reducing nothing). Each backward re-inserts the reduced axes (when ``keepdim``
-dropped them) and broadcasts the gradient back over them.
+dropped them, by a reshape) and broadcasts the gradient back over them.
 """
 from collections import namedtuple
 
@@ -16,9 +16,10 @@ from .arithmetic import as_floating, maximum, minimum
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # torch.return_types.max
 
 
-def _expand_back(grad_out, axes, keepdim):
-    """``grad_out`` of a reduction as an array broadcastable against the input shape."""
-    return grad_out if keepdim else np.expand_dims(grad_out, axes)
+def _kept_shape(shape, axes) -> tuple:
+    """``shape`` with the reduced ``axes`` kept as 1: what keepdim=True gives. A backward
+    reshapes dL/dy to it (cheaper than np.expand_dims), then it broadcasts against the input."""
+    return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
 def _count(shape, axes) -> int:
@@ -38,48 +39,46 @@ def _denominator(x, axes, correction):
 class Sum(Function):
     """y = sum of x over ``axes``.  dL/dx = dL/dy broadcast back over ``axes``."""
 
-    __slots__ = ("axes", "keepdim", "x_shape")
+    __slots__ = ("kept_shape", "x_shape")
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim, ctx.x_shape = axes, keepdim, x.shape
+        ctx.kept_shape, ctx.x_shape = _kept_shape(x.shape, axes), x.shape
         return x.sum(axis=axes, keepdims=keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
-        return np.broadcast_to(grad, ctx.x_shape), None, None
+        return np.broadcast_to(grad_out.reshape(ctx.kept_shape), ctx.x_shape), None, None
 
 
 class Mean(Function):
     """y = mean of x over ``axes``.  dL/dx = dL/dy / n broadcast back over ``axes``."""
 
-    __slots__ = ("axes", "keepdim", "x_shape")
+    __slots__ = ("kept_shape", "x_shape", "n")
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim, ctx.x_shape = axes, keepdim, x.shape
-        n = _count(x.shape, axes)
+        ctx.kept_shape, ctx.x_shape = _kept_shape(x.shape, axes), x.shape
+        ctx.n = _count(x.shape, axes)
         total = x.sum(axis=axes, keepdims=keepdim)
-        if n == 0:  # the mean of nothing is nan, as in PyTorch (NumPy would also warn)
+        if ctx.n == 0:  # the mean of nothing is nan, as in PyTorch (NumPy would also warn)
             return np.full(np.shape(total), np.nan, x.dtype)
-        return total / x.dtype.type(n)
+        return total / x.dtype.type(ctx.n)
 
     @staticmethod
     def backward(ctx, grad_out):
-        n = _count(ctx.x_shape, ctx.axes)
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim) / grad_out.dtype.type(n or 1)
+        grad = grad_out.reshape(ctx.kept_shape) / grad_out.dtype.type(ctx.n or 1)
         return np.broadcast_to(grad, ctx.x_shape), None, None
 
 
 class Amax(Function):
     """y = max of x over ``axes``.  dL/dx = dL/dy split evenly among the maximal elements."""
 
-    __slots__ = ("axes", "keepdim")
+    __slots__ = ("axes",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.axes = axes
         y = x.max(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
@@ -89,17 +88,17 @@ class Amax(Function):
         x, y = ctx.saved_tensors
         hit = (x == y).astype(grad_out.dtype)
         hit /= hit.sum(axis=ctx.axes, keepdims=True)
-        return hit * _expand_back(grad_out, ctx.axes, ctx.keepdim), None, None
+        return hit * grad_out.reshape(y.shape), None, None
 
 
 class Amin(Function):
     """y = min of x over ``axes``.  dL/dx = dL/dy split evenly among the minimal elements."""
 
-    __slots__ = ("axes", "keepdim")
+    __slots__ = ("axes",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.axes = axes
         y = x.min(axis=axes, keepdims=True)
         ctx.save_for_backward(x, y)
         return y if keepdim else np.squeeze(y, axis=axes)
@@ -111,12 +110,12 @@ class TakeAlong(Function):
     """y = x[..., index, ...] along ``dim`` (the values of max/min with a dim).
     dL/dx = dL/dy scattered back to the chosen positions."""
 
-    __slots__ = ("dim", "keepdim", "x_shape")
+    __slots__ = ("dim", "x_shape")
 
     @staticmethod
     def forward(ctx, x, index, dim, keepdim):
-        ctx.dim, ctx.keepdim, ctx.x_shape = dim, keepdim, x.shape
-        ctx.save_for_backward(index)
+        ctx.dim, ctx.x_shape = dim, x.shape
+        ctx.save_for_backward(index)  # (kept as a length-1 axis, as np.take_along_axis wants)
         y = np.take_along_axis(x, index, axis=dim)
         return y if keepdim else np.squeeze(y, axis=dim)
 
@@ -124,9 +123,7 @@ class TakeAlong(Function):
     def backward(ctx, grad_out):
         (index,) = ctx.saved_tensors
         grad = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
-        if not ctx.keepdim:
-            grad_out = np.expand_dims(grad_out, ctx.dim)
-        np.put_along_axis(grad, index, grad_out, axis=ctx.dim)
+        np.put_along_axis(grad, index, grad_out.reshape(index.shape), axis=ctx.dim)
         return grad, None, None, None
 
 
@@ -134,11 +131,11 @@ class Var(Function):
     """y = sum((x - mean)**2) / (n - correction).
     dL/dx = dL/dy * 2 (x - mean) / (n - correction)."""
 
-    __slots__ = ("axes", "keepdim", "denom")
+    __slots__ = ("kept_shape", "denom")
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        ctx.axes, ctx.keepdim = axes, keepdim
+        ctx.kept_shape = _kept_shape(x.shape, axes)
         ctx.denom = _denominator(x, axes, correction)
         centered = x - x.mean(axis=axes, keepdims=True)
         ctx.save_for_backward(centered)
@@ -148,9 +145,8 @@ class Var(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (centered,) = ctx.saved_tensors
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad * centered * (2 / ctx.denom), None, None, None
+            return grad_out.reshape(ctx.kept_shape) * centered * (2 / ctx.denom), None, None, None
 
 
 class Std(Function):
@@ -158,11 +154,10 @@ class Std(Function):
     (PyTorch's choice: the derivative of sqrt at 0 is infinite, but every element equals the
     mean there, so the gradient is taken as 0 rather than nan)."""
 
-    __slots__ = ("axes", "keepdim", "denom")
+    __slots__ = ("denom",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        ctx.axes, ctx.keepdim = axes, keepdim
         ctx.denom = _denominator(x, axes, correction)
         centered = x - x.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -173,20 +168,18 @@ class Std(Function):
     @staticmethod
     def backward(ctx, grad_out):
         centered, y = ctx.saved_tensors
-        grad = _expand_back(grad_out, ctx.axes, ctx.keepdim)
         with np.errstate(divide="ignore", invalid="ignore"):
             scale = np.where(y == 0, y.dtype.type(0), 1 / (ctx.denom * y))
-        return grad * centered * scale, None, None, None
+        return grad_out.reshape(y.shape) * centered * scale, None, None, None
 
 
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axes``.  dL/dx = dL/dy * exp(x - y) (the softmax)."""
 
-    __slots__ = ("axes", "keepdim")
+    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes, ctx.keepdim = axes, keepdim
         m = x.max(axis=axes, keepdims=True)  # shifting by the max: exp never overflows
         m = np.where(np.isfinite(m), m, x.dtype.type(0))  # an all -inf slice stays -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
@@ -198,7 +191,7 @@ class LogSumExp(Function):
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
         with np.errstate(invalid="ignore"):  # -inf - -inf: nan, as PyTorch
-            return np.exp(x - y) * _expand_back(grad_out, ctx.axes, ctx.keepdim), None, None
+            return np.exp(x - y) * grad_out.reshape(y.shape), None, None
 
 
 def _axes(op: str, x: Tensor, dim) -> tuple:
