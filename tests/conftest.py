@@ -1,7 +1,14 @@
-"""Hypothesis settings for the whole suite, in one place."""
+"""Hypothesis settings for the whole suite, in one place.
+
+The default profile keeps the suite fast on a laptop; ``HYPOTHESIS_PROFILE=thorough pytest``
+draws eight times as many examples per property (for CI or before a release).
+"""
+import os
+
 from hypothesis import HealthCheck, settings
 
-settings.register_profile(
-    "neurenix", deadline=None, max_examples=25,
-    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
-settings.load_profile("neurenix")
+_COMMON = dict(deadline=None,
+               suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large])
+settings.register_profile("neurenix", max_examples=25, **_COMMON)
+settings.register_profile("thorough", max_examples=200, **_COMMON)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "neurenix"))
