@@ -38,7 +38,10 @@ def resize(x: Tensor, size, mode: str = "bilinear") -> Tensor:
 
 
 def rescale(x: Tensor, scale: float, mode: str = "bilinear") -> Tensor:
-    """``x`` resized by ``scale``.  Shape: (N, C, H, W) -> (N, C, floor(H*scale), floor(W*scale))."""
+    """``x`` resized by ``scale``.
+
+    Shape: (N, C, H, W) -> (N, C, floor(H*scale), floor(W*scale)), each at least 1.
+    """
     return resize(x, scaled_size(x.shape[-2:], scale), mode)
 
 

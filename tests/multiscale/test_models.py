@@ -1,4 +1,5 @@
-"""MultiScaleModel, PyramidNetwork and UNet: shapes, PyTorch references, gradients, checkpointing."""
+"""MultiScaleModel, PyramidNetwork and UNet: shapes, PyTorch references, gradients and
+checkpointing."""
 import math
 import tracemalloc
 

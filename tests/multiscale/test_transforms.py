@@ -119,7 +119,8 @@ def test_transforms_under_no_grad_record_nothing():
 
 
 def test_transform_errors():
-    with pytest.raises(ValueError, match=r"MultiScaleTransform: scale must be a positive number, got 0"):
+    with pytest.raises(ValueError, match=r"MultiScaleTransform: scale must be a positive "
+                                         r"number, got 0"):
         MultiScaleTransform([1.0, 0])
     with pytest.raises(ValueError, match=r"MultiScaleTransform: scales must be distinct"):
         MultiScaleTransform([0.5, 0.5])
@@ -128,7 +129,8 @@ def test_transform_errors():
     with pytest.raises(ValueError, match=r"unknown interpolation mode 'area'; valid modes are "
                                          r"'nearest', 'nearest-exact', 'bilinear', 'bicubic'"):
         MultiScaleTransform(mode="area")
-    with pytest.raises(ValueError, match=r"Rescale: scale_factor must be a positive number, got -1"):
+    with pytest.raises(ValueError, match=r"Rescale: scale_factor must be a positive number, "
+                                         r"got -1"):
         Rescale(-1)
     with pytest.raises(ValueError, match=r"Rescale: unknown interpolation mode"):
         Rescale(0.5, mode="linear")
