@@ -9,8 +9,9 @@ Both frameworks run one BLAS/intra-op thread (``torch.set_num_threads(1)``, thre
 NumPy's OpenBLAS): threads only add synchronisation at this size, and the two sides then use
 the same amount of the machine.
 
-Run:  python benchmarks/bench_overhead.py [--steps 1000] [--repeats 5]
-Writes benchmarks/results_overhead.md next to this file.
+Run:  python benchmarks/bench_overhead.py [--steps 1000] [--repeats 5] [--profile]
+Writes benchmarks/results_overhead.md next to this file. ``--profile`` instead prints where
+neurenix's time goes (cProfile, sorted by own time), to find the next thing to optimise.
 """
 import argparse
 import os
@@ -108,8 +109,17 @@ def blas_description() -> str:
     except ImportError:
         return "unknown (threadpoolctl not installed)"
     info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return ", ".join(f"{i['internal_api']} {i['version']} kernel {i.get('architecture')}"
-                     for i in info) or "none found"
+    return "; ".join(f"{i['internal_api']} {i['version']} kernel {i.get('architecture')} "
+                     f"({os.path.basename(i['filepath'])})" for i in info) or "none found"
+
+
+def profile(steps: int) -> None:
+    """Print neurenix's 25 most expensive functions by own time over ``steps`` steps."""
+    import cProfile
+    import pstats
+    profiler = cProfile.Profile()
+    profiler.runcall(run_neurenix, steps)
+    pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
 def main() -> None:
@@ -117,6 +127,7 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=1000)
     parser.add_argument("--repeats", type=int, default=5, help="best of this many runs")
     parser.add_argument("--no-write", action="store_true", help="do not write results_overhead.md")
+    parser.add_argument("--profile", action="store_true", help="profile neurenix instead")
     args = parser.parse_args()
 
     try:
@@ -130,6 +141,9 @@ def main() -> None:
     except ImportError:
         torch = None
 
+    if args.profile:
+        profile(args.steps)
+        return
     print(f"BLAS: {blas_description()}")
     print(f"workload: {LAYERS}-layer MLP, width {WIDTH}, batch {BATCH}, float32, "
           f"{args.steps} steps, best of {args.repeats}")
@@ -152,6 +166,8 @@ def main() -> None:
         f"- machine: {platform.processor() or platform.machine()}, "
         f"Python {platform.python_version()}, NumPy {np.__version__}",
         f"- BLAS: {blas_description()}",
+        f"- load average when run (1, 5, 15 min): "
+        f"{', '.join(f'{v:.2f}' for v in os.getloadavg())} on {os.cpu_count()} CPUs",
         "",
         "| framework | us / step |",
         "|---|---|",
