@@ -64,7 +64,10 @@ def detect_anomaly():
 
         with nx.detect_anomaly():
             loss = model(x).sqrt().sum()
-            loss.backward()   # RuntimeError: Sqrt.backward returned ... created at train.py:12
+            loss.backward()
+
+        RuntimeError: detect_anomaly: Sqrt.backward returned a gradient for input 0 that
+        contains inf; its forward was called at train.py:12 (loss = model(x).sqrt().sum())
     """
     global _anomaly_enabled
     previous, _anomaly_enabled = _anomaly_enabled, True
