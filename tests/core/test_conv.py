@@ -88,6 +88,36 @@ def test_float32_stays_float32(op):
     assert x.grad.dtype == w.grad.dtype == b.grad.dtype == nx.float32
 
 
+def test_conv2d_frozen_weight_matches_torch():
+    """A weight that does not require grad: the columns are not kept, dL/dx still flows."""
+    torch = pytest.importorskip("torch")
+    x, w = _arrays((2, 3, 7, 6), (4, 3, 3, 3), False, 4, np.float64)
+    ours, theirs = nx.tensor(x, requires_grad=True), torch.tensor(x, requires_grad=True)
+    out = nx.conv2d(ours, nx.tensor(w), stride=2, padding=1)
+    reference = torch.nn.functional.conv2d(theirs, torch.tensor(w), stride=2, padding=1)
+    g = np.random.default_rng(1).standard_normal(out.shape)
+    out.backward(nx.tensor(g))
+    reference.backward(torch.tensor(g))
+    np.testing.assert_allclose(out.numpy(), reference.detach().numpy(), rtol=1e-10)
+    np.testing.assert_allclose(ours.grad.numpy(), theirs.grad.numpy(), rtol=1e-10)
+
+
+def test_scratch_columns_are_not_shared_between_results():
+    """Forward passes without a graph reuse one column buffer; results must not alias it."""
+    x1, x2 = nx.randn(2, 3, 6, 6, dtype=nx.float64), nx.randn(1, 3, 9, 5, dtype=nx.float64)
+    w = nx.randn(4, 3, 3, 3, dtype=nx.float64)
+    expected = [nx.conv2d(x.requires_grad_(), w.requires_grad_(), padding=1).detach().numpy()
+                for x in (x1, x2)]
+    w.requires_grad_(False)
+    with nx.no_grad():
+        first = nx.conv2d(x1, w, padding=1)
+        second = nx.conv2d(x2, w, padding=1)
+        third = nx.conv2d(x1, w, padding=1)
+    np.testing.assert_allclose(first.numpy(), expected[0])
+    np.testing.assert_allclose(second.numpy(), expected[1])
+    np.testing.assert_allclose(third.numpy(), expected[0])
+
+
 @st.composite
 def _conv_params(draw, transposed: bool):
     """Tiny convolutions: groups, channels, kernel, stride, padding, dilation, input size."""
