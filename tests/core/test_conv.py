@@ -203,10 +203,11 @@ def _output_padding(x_shape, out_shape, w_shape, stride, padding, dilation, grou
 def test_im2col_layout():
     x = np.arange(2 * 1 * 4 * 5, dtype=np.float64).reshape(2, 1, 4, 5)
     cols = im2col(x, 2, 3, 2, 2, (2, 1), (1, 1))
-    assert cols.shape == (2, 1, 2, 3, 2, 2)
+    assert cols.shape == (1, 2, 3, 2, 2, 2) and cols.flags.c_contiguous  # (C, KH, KW, N, OH, OW)
     for oh in range(2):
         for ow in range(2):
-            assert (cols[:, :, :, :, oh, ow] == x[:, :, 2 * oh:2 * oh + 2, ow:ow + 3]).all()
+            window = x[:, :, 2 * oh:2 * oh + 2, ow:ow + 3].transpose(1, 2, 3, 0)
+            assert (cols[:, :, :, :, oh, ow] == window).all()
 
 
 def _raises(match_parts, fn, *args, **kwargs):
