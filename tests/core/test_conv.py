@@ -203,11 +203,24 @@ def _output_padding(x_shape, out_shape, w_shape, stride, padding, dilation, grou
 def test_im2col_layout():
     x = np.arange(2 * 1 * 4 * 5, dtype=np.float64).reshape(2, 1, 4, 5)
     cols = im2col(x, 2, 3, 2, 2, (2, 1), (1, 1))
-    assert cols.shape == (1, 2, 3, 2, 2, 2) and cols.flags.c_contiguous  # (C, KH, KW, N, OH, OW)
+    assert cols.shape == (1, 2, 3, 2, 2, 2)  # (C, KH, KW, N, OH, OW)
+    assert np.shares_memory(cols, cols.reshape(6, 8))  # the GEMM's matrix is a view
     for oh in range(2):
         for ow in range(2):
             window = x[:, :, 2 * oh:2 * oh + 2, ow:ow + 3].transpose(1, 2, 3, 0)
             assert (cols[:, :, :, :, oh, ow] == window).all()
+
+
+@pytest.mark.parametrize("scratch", [False, True])
+def test_im2col_pads_rows_of_4kib(scratch):
+    """1024 float32 pixels per row: the rows get one cache line of padding, values unchanged."""
+    x = np.random.default_rng(0).standard_normal((1, 2, 34, 34)).astype(np.float32)
+    cols = im2col(x, 3, 3, 32, 32, (1, 1), (1, 1), scratch=scratch)
+    matrix = cols.reshape(18, 1024)
+    assert np.shares_memory(cols, matrix) and matrix.strides == (1040 * 4, 4)
+    for i in range(3):
+        for j in range(3):
+            assert (cols[:, i, j, 0] == x[0, :, i:i + 32, j:j + 32]).all()
 
 
 def _raises(match_parts, fn, *args, **kwargs):
