@@ -5,7 +5,7 @@ Two workloads:
   ReLU per level, 2x2 max-pool, a bottleneck of 1024, 2x2 transposed-conv up, skip
   concatenation, 1x1 head) written with ``nn`` layers, trained with BCE-with-logits and Adam at
   batch 2 on 3 x 64 x 64. The model code below is written once and built from ``neurenix.nn``
-  and from ``torch.nn``, so both sides are the same network.
+  and from ``torch.nn``, so both sides are the same network (the tutorial's too).
 - ``tutorial``: the API document's ``neurenix.multiscale.UNet(3, 1, [64, 128, 256, 512])``
   (BatchNorm after each conv, sigmoid output, BCELoss, Adam) at batch 8, and the same
   architecture in PyTorch.
@@ -42,49 +42,21 @@ FEATURES = [64, 128, 256, 512]
 SETTINGS = {"standard": dict(batch=2, size=64), "tutorial": dict(batch=8, size=64)}
 
 
-def standard_unet(nn, cat, max_pool2d, features=FEATURES):
-    """The classic U-Net in the ``nn`` namespace given (neurenix.nn or torch.nn)."""
+def unet(nn, cat, max_pool2d, sigmoid, batch_norm: bool):
+    """The U-Net in the ``nn`` namespace given (neurenix.nn or torch.nn), with the state-dict
+    names of neurenix.multiscale.UNet. ``batch_norm`` puts BatchNorm (and bias-free convs)
+    after each conv and a sigmoid on the output, as the tutorial's UNet; without it, this is the
+    classic U-Net returning logits."""
+
+    def conv_unit(c_in, c):
+        if batch_norm:
+            return [nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c), nn.ReLU()]
+        return [nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU()]
 
     def block(c_in, c):
-        return nn.Sequential(nn.Conv2d(c_in, c, 3, padding=1), nn.ReLU(),
-                             nn.Conv2d(c, c, 3, padding=1), nn.ReLU())
+        return nn.Sequential(*conv_unit(c_in, c), *conv_unit(c, c))
 
-    class StandardUNet(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.down = nn.ModuleList([block(c_in, c) for c_in, c in
-                                       zip([3] + features[:-1], features)])
-            self.bottleneck = block(features[-1], 2 * features[-1])
-            coming = [2 * features[-1]] + features[:0:-1]
-            self.up = nn.ModuleList([nn.ConvTranspose2d(c_in, c, 2, stride=2)
-                                     for c_in, c in zip(coming, features[::-1])])
-            self.decode = nn.ModuleList([block(2 * c, c) for c in features[::-1]])
-            self.head = nn.Conv2d(features[0], 1, 1)
-
-        def forward(self, x):
-            skips = []
-            for i, level in enumerate(self.down):
-                x = level(max_pool2d(x, 2) if i else x)
-                skips.append(x)
-            x = self.bottleneck(max_pool2d(x, 2))
-            for up, decode, skip in zip(self.up, self.decode, reversed(skips)):
-                x = decode(cat([skip, up(x)], 1))
-            return self.head(x)
-
-    return StandardUNet()
-
-
-def tutorial_unet_torch(torch):
-    """neurenix.multiscale.UNet(3, 1, FEATURES) written in PyTorch, with the same state-dict
-    names (read off the neurenix model when the two are loaded from one file)."""
-    nn = torch.nn
-
-    def block(c_in, c):
-        return nn.Sequential(nn.Conv2d(c_in, c, 3, padding=1, bias=False), nn.BatchNorm2d(c),
-                             nn.ReLU(), nn.Conv2d(c, c, 3, padding=1, bias=False),
-                             nn.BatchNorm2d(c), nn.ReLU())
-
-    class TutorialUNet(nn.Module):
+    class UNetBench(nn.Module):
         def __init__(self):
             super().__init__()
             self.encoders = nn.ModuleList([block(c_in, c) for c_in, c in
@@ -99,14 +71,15 @@ def tutorial_unet_torch(torch):
         def forward(self, x):
             skips = []
             for i, encoder in enumerate(self.encoders):
-                x = encoder(torch.nn.functional.max_pool2d(x, 2) if i else x)
+                x = encoder(max_pool2d(x, 2) if i else x)
                 skips.append(x)
-            x = self.bottleneck(torch.nn.functional.max_pool2d(x, 2))
+            x = self.bottleneck(max_pool2d(x, 2))
             for up, decoder, skip in zip(self.upsamples, self.decoders, reversed(skips)):
-                x = decoder(torch.cat([skip, up(x)], dim=1))
-            return torch.sigmoid(self.head(x))
+                x = decoder(cat([skip, up(x)], 1))
+            x = self.head(x)
+            return sigmoid(x) if batch_norm else x
 
-    return TutorialUNet()
+    return UNetBench()
 
 
 def neurenix_model(model_name):
@@ -114,7 +87,7 @@ def neurenix_model(model_name):
     if model_name == "tutorial":
         from neurenix.multiscale import UNet
         return UNet(3, 1, features=FEATURES), nx.nn.BCELoss()
-    return (standard_unet(nx.nn, nx.cat, nx.nn.functional.max_pool2d),
+    return (unet(nx.nn, nx.cat, nx.nn.functional.max_pool2d, nx.sigmoid, batch_norm=False),
             nx.nn.BCEWithLogitsLoss())
 
 
@@ -132,11 +105,10 @@ def worker(args) -> dict:
         import torch
         from safetensors.torch import load_file
         torch.set_num_threads(2)
-        if args.model == "tutorial":
-            model, criterion = tutorial_unet_torch(torch), torch.nn.BCELoss()
-        else:
-            model = standard_unet(torch.nn, torch.cat, torch.nn.functional.max_pool2d)
-            criterion = torch.nn.BCEWithLogitsLoss()
+        tutorial = args.model == "tutorial"
+        model = unet(torch.nn, torch.cat, torch.nn.functional.max_pool2d, torch.sigmoid,
+                     batch_norm=tutorial)
+        criterion = torch.nn.BCELoss() if tutorial else torch.nn.BCEWithLogitsLoss()
         model.load_state_dict(load_file(args.weights))
         optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
         x, y = torch.tensor(images), torch.tensor(masks)
