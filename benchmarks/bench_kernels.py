@@ -3,17 +3,21 @@
 Workloads (float32, NCHW):
 - conv2d 3x3, stride 1, padding 1, N=8, 64 -> 64 channels, 64 x 64: the forward alone, and the
   forward plus the backward for the input and weight gradients. Reported as ms, GFLOP/s, the
-  ratio to PyTorch, and the fraction of the rate NumPy's matmul reaches on the forward's GEMM
-  shape (64 x 576 @ 576 x 32768) in the same run: the ceiling an im2col conv can approach.
+  ratio to PyTorch, and the fraction of the rate NumPy's matmul reaches in the same run on the
+  forward's own GEMM (64 x 576 @ the 576 x 32768 im2col matrix): the ceiling an im2col conv
+  can approach.
 - bilinear resizing (align_corners=False) of 8 x 64 x 64 x 64 to 32 x 32 and to 128 x 128:
   forward, and forward plus backward.
 
 Each figure is the median of ``--repeats`` timings after a warm-up; neurenix and PyTorch are
 timed alternately, so load from other processes hits both sides alike, and the ratio is the
-figure to read. PyTorch runs 2 intra-op threads (``torch.set_num_threads(2)``); NumPy's BLAS
-runs as it comes (the BLAS kernel and thread count are printed).
+figure to read. Both sides run ``--threads`` threads (default 2): ``torch.set_num_threads``
+and threadpoolctl's limit on NumPy's BLAS (the BLAS kernel and thread counts are printed).
+``--threads 1 2`` runs both settings; one thread per side is the steadier figure on a machine
+whose cores are busy with other work, where a multithreaded BLAS call can stall waiting for a
+preempted thread.
 
-Run:  python benchmarks/bench_kernels.py [--repeats 7]
+Run:  python benchmarks/bench_kernels.py [--repeats 7] [--threads 2]
 Writes benchmarks/results_kernels.md next to this file.
 """
 import argparse
@@ -32,13 +36,13 @@ if any(k in os.environ for k in _PINS):
     os.execv(sys.executable, [sys.executable, *sys.argv])
 
 import numpy as np  # noqa: E402  (after the re-exec above, so OpenBLAS sees the clean environment)
-from threadpoolctl import threadpool_info  # noqa: E402
+from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import neurenix as nx  # noqa: E402
+from neurenix.core.ops.conv import im2col  # noqa: E402
 
 N, C, O, SIZE, K = 8, 64, 64, 64, 3
-THREADS = 2
 
 
 def median_ms(fns: dict, repeats: int) -> dict:
@@ -55,11 +59,16 @@ def median_ms(fns: dict, repeats: int) -> dict:
 
 
 def blas_description() -> str:
-    infos = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    if not infos:
-        return "no BLAS found by threadpoolctl"
-    return "; ".join(f"{i.get('internal_api')} {i.get('version')}, kernel "
-                     f"{i.get('architecture')}, {i.get('num_threads')} threads" for i in infos)
+    """Every BLAS / OpenMP pool threadpoolctl sees, named by the package that loaded it."""
+    parts = []
+    for info in threadpool_info():
+        path = info.get("filepath", "")
+        owner = next((name for key, name in (("numpy", "NumPy"), ("scipy", "SciPy"),
+                                             ("torch", "PyTorch")) if key in path), "other")
+        parts.append(f"{owner}: {info.get('internal_api')} {info.get('version') or ''} "
+                     f"kernel {info.get('architecture') or '-'}, "
+                     f"{info.get('num_threads')} threads".replace("  ", " "))
+    return "; ".join(parts) or "no BLAS found by threadpoolctl"
 
 
 def conv_rows(torch, repeats: int) -> list:
@@ -78,8 +87,10 @@ def conv_rows(torch, repeats: int) -> list:
         xs = [nx.tensor(a, requires_grad=True) for a in (x, w, b)]
         nx.conv2d(*xs, padding=1).backward(G)
 
-    # NumPy's own rate on the forward GEMM shape: (O, C*K*K) @ (C*K*K, N*H*W)
-    a, cols = w.reshape(O, -1), rng.standard_normal((C * K * K, N * SIZE * SIZE)).astype(np.float32)
+    # NumPy's own rate on the forward's GEMM: (O, C*K*K) @ the (C*K*K, N*H*W) im2col matrix
+    padded = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    a = w.reshape(O, -1)
+    cols = im2col(padded, K, K, SIZE, SIZE, (1, 1), (1, 1)).reshape(C * K * K, -1)
     fns = {"ours forward": ours_forward, "ours forward+backward": ours_backward,
            "numpy matmul": lambda: a @ cols}
     if torch is not None:
@@ -143,30 +154,43 @@ def resize_rows(torch, repeats: int) -> list:
     return rows
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--repeats", type=int, default=7)
-    args = parser.parse_args()
-    try:
-        import torch
-        torch.set_num_threads(THREADS)
-        torch_note = f"PyTorch {torch.__version__}, {torch.get_num_threads()} threads"
-    except ImportError:
-        torch, torch_note = None, "PyTorch not installed: no ratios"
-    unset = os.environ.get("NEURENIX_BENCH_UNSET")
-    header = [f"NumPy {np.__version__}; BLAS: {blas_description()}",
-              "re-executed without " + unset if unset else
-              "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE not set",
-              torch_note, f"load average before the run: {os.getloadavg()[0]:.1f} "
-              f"on {os.cpu_count()} CPUs; median of {args.repeats} repeats"]
-    rows = conv_rows(torch, args.repeats) + resize_rows(torch, args.repeats)
-    lines = ["| workload | neurenix ms | PyTorch ms | ratio | notes |", "|---|---:|---:|---:|---|"]
+def table(torch, threads: int, repeats: int) -> list:
+    """The markdown lines of one run at ``threads`` threads per side."""
+    if torch is not None:
+        torch.set_num_threads(threads)
+    with threadpool_limits(threads):
+        header = [f"{threads} thread(s) per side; BLAS pools: {blas_description()}",
+                  f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
+                  f"CPUs; median of {repeats} repeats"]
+        rows = conv_rows(torch, repeats) + resize_rows(torch, repeats)
+    lines = [f"## {threads} thread(s)", ""] + [f"- {h}" for h in header] + [""]
+    lines += ["| workload | neurenix ms | PyTorch ms | ratio | notes |", "|---|---:|---:|---:|---|"]
     for name, ours, theirs, notes in rows:
         ratio = f"{ours / theirs:.2f}x" if theirs else "-"
         theirs_text = f"{theirs:.1f}" if theirs else "-"
         lines.append(f"| {name} | {ours:.1f} | {theirs_text} | {ratio} | {notes} |")
-    text = "\n".join(["# Kernel benchmark (benchmarks/bench_kernels.py)", ""] +
-                     [f"- {h}" for h in header] + [""] + lines) + "\n"
+    return lines + [""]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=7)
+    parser.add_argument("--threads", type=int, nargs="+", default=[2])
+    args = parser.parse_args()
+    try:
+        import torch
+        torch_note = f"PyTorch {torch.__version__}"
+    except ImportError:
+        torch, torch_note = None, "PyTorch not installed: no ratios"
+    unset = os.environ.get("NEURENIX_BENCH_UNSET")
+    header = [f"NumPy {np.__version__}, {torch_note}",
+              "re-executed without " + unset if unset else
+              "OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE were not set"]
+    lines = ["# Kernel benchmark (benchmarks/bench_kernels.py)", ""] + [f"- {h}" for h in header]
+    lines.append("")
+    for threads in args.threads:
+        lines += table(torch, threads, args.repeats)
+    text = "\n".join(lines)
     print(text)
     (Path(__file__).resolve().parent / "results_kernels.md").write_text(text)
 
