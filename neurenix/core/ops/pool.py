@@ -6,8 +6,9 @@ maximum or sum of those slabs. The backward pass adds each slab's share of the g
 as conv's col2im does.
 
 Adaptive pooling uses PyTorch's bins: output i along an axis of n inputs and m outputs pools
-inputs [floor(i*n/m), ceil((i+1)*n/m)). When all bins have one size and one step it is a
-fixed-window pool. Otherwise average pooling is a product with small averaging matrices (the
+inputs [floor(i*n/m), ceil((i+1)*n/m)). When all bins have one size and one step, and the
+kernel has no more positions than the output (global pooling has 1 output for H*W positions),
+it is a fixed-window pool. Otherwise average pooling is a product with small averaging matrices (the
 mean over a rectangle is a mean over rows of means over columns), and max pooling reduces the
 columns then the rows, one bin at a time (a loop over output rows / columns only).
 """
@@ -265,14 +266,21 @@ def _adaptive_bins(n: int, m: int) -> tuple:
     return (i * n) // m, ((i + 1) * n + m - 1) // m
 
 
-def _as_window(starts: np.ndarray, ends: np.ndarray, n: int):
-    """(kernel, stride) when the bins are the windows of an ordinary pool, else None."""
-    sizes, steps = ends - starts, np.diff(starts)
-    kernel = int(sizes[0])
-    stride = int(steps[0]) if len(steps) else n
-    if (sizes == kernel).all() and (steps == stride).all() and stride >= 1:
-        return kernel, stride
-    return None
+def _as_window(bins: list, shape: tuple):
+    """(kernel, stride) pairs when the bins are the windows of an ordinary pool with a short
+    kernel loop (no more kernel positions than outputs: global pooling is not), else None."""
+    windows = []
+    for (starts, ends), n in zip(bins, shape):
+        sizes, steps = ends - starts, np.diff(starts)
+        kernel = int(sizes[0])
+        stride = int(steps[0]) if len(steps) else n
+        if not ((sizes == kernel).all() and (steps == stride).all() and stride >= 1):
+            return None
+        windows.append((kernel, stride))
+    (KH, SH), (KW, SW) = windows
+    if KH * KW > len(bins[0][0]) * len(bins[1][0]):
+        return None
+    return (KH, KW), (SH, SW)
 
 
 def _adaptive_args(op: str, x: Tensor, output_size) -> tuple:
@@ -315,9 +323,9 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     if batched is not None:
         return batched
     size, bins = _adaptive_args("adaptive_avg_pool2d", x, output_size)
-    windows = [_as_window(*b, n) for b, n in zip(bins, x.shape[2:])]
-    if None not in windows:
-        kernel, stride = tuple(w[0] for w in windows), tuple(w[1] for w in windows)
+    window = _as_window(bins, x.shape[2:])
+    if window is not None:
+        kernel, stride = window
         return AvgPool2d.apply(x, kernel, stride, (0, 0), size, kernel[0] * kernel[1])
     return separable_resize(x, *(_averaging_matrix(*b, n, x.dtype)
                                  for b, n in zip(bins, x.shape[2:])))
@@ -339,8 +347,8 @@ def adaptive_max_pool2d(x: Tensor, output_size) -> Tensor:
     if batched is not None:
         return batched
     size, bins = _adaptive_args("adaptive_max_pool2d", x, output_size)
-    windows = [_as_window(*b, n) for b, n in zip(bins, x.shape[2:])]
-    if None not in windows:
-        kernel, stride = tuple(w[0] for w in windows), tuple(w[1] for w in windows)
+    window = _as_window(bins, x.shape[2:])
+    if window is not None:
+        kernel, stride = window
         return MaxPool2d.apply(x, kernel, stride, (0, 0), (1, 1), size)
     return AdaptiveMaxPool2d.apply(x, bins[0], bins[1])
