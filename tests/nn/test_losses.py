@@ -35,7 +35,18 @@ def _classes(rng, shape, classes, ignore=None):
     t = rng.integers(0, classes, shape)
     if ignore is not None:
         t.flat[::3] = ignore
+        # Keep one target counted: the mean over no targets is 0/0 (tested on its own below).
+        t.flat[1] = (ignore + 1) % classes
     return t
+
+
+def test_cross_entropy_mean_over_only_ignored_targets_is_nan_like_torch():
+    x = nx.randn(3, 4, dtype=nx.float64, requires_grad=True)
+    loss = nx.nn.CrossEntropyLoss(ignore_index=2)(x, nx.tensor([2, 2, 2]))
+    assert np.isnan(loss.item())
+    torch = pytest.importorskip("torch")
+    assert np.isnan(torch.nn.CrossEntropyLoss(ignore_index=2)(
+        torch.tensor(x.numpy()), torch.tensor([2, 2, 2])).item())
 
 
 LOSSES = [  # name, fn(lib, x, t, reduction), inputs(rng, dtype) -> (x, t)
