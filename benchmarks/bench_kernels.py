@@ -26,19 +26,16 @@ import sys
 import time
 from pathlib import Path
 
-# Some machines export OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which pin OpenBLAS to a generic
-# kernel and slow NumPy down. They are read when the library loads, so drop them and restart
-# this process once, saying so in the report.
-_PINS = ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")
-if any(k in os.environ for k in _PINS):
-    os.environ["NEURENIX_BENCH_UNSET"] = ",".join(f"{k}={os.environ.pop(k)}" for k in _PINS
-                                                  if k in os.environ)
-    os.execv(sys.executable, [sys.executable, *sys.argv])
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from _env import clean_blas_env  # noqa: E402
 
-import numpy as np  # noqa: E402  (after the re-exec above, so OpenBLAS sees the clean environment)
+clean_blas_env()  # before NumPy loads OpenBLAS: drops OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
+
+import numpy as np  # noqa: E402
 from threadpoolctl import threadpool_info, threadpool_limits  # noqa: E402
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import neurenix as nx  # noqa: E402
 from neurenix.core.ops.conv import im2col  # noqa: E402
 
@@ -58,8 +55,9 @@ def median_ms(fns: dict, repeats: int) -> dict:
     return {name: 1e3 * float(np.median(t)) for name, t in times.items()}
 
 
-def blas_description() -> str:
-    """Every BLAS / OpenMP pool threadpoolctl sees, named by the package that loaded it."""
+def blas_pools() -> str:
+    """Every BLAS / OpenMP pool threadpoolctl sees, named by the package that loaded it (NumPy
+    and SciPy each ship their own OpenBLAS build, so the owner says which one NumPy used)."""
     parts = []
     for info in threadpool_info():
         path = info.get("filepath", "")
@@ -159,7 +157,7 @@ def table(torch, threads: int, repeats: int) -> list:
     if torch is not None:
         torch.set_num_threads(threads)
     with threadpool_limits(threads):
-        header = [f"{threads} thread(s) per side; BLAS pools: {blas_description()}",
+        header = [f"{threads} thread(s) per side; BLAS pools: {blas_pools()}",
                   f"load average before the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} "
                   f"CPUs; median of {repeats} repeats"]
         rows = conv_rows(torch, repeats) + resize_rows(torch, repeats)
@@ -192,7 +190,7 @@ def main() -> None:
         lines += table(torch, threads, args.repeats)
     text = "\n".join(lines)
     print(text)
-    (Path(__file__).resolve().parent / "results_kernels.md").write_text(text)
+    (HERE / "results_kernels.md").write_text(text)
 
 
 if __name__ == "__main__":
