@@ -17,7 +17,8 @@ DEFAULTS = {  # per task: epochs, batch size, learning rate
 }
 
 
-def parse_args(argv=None):
+def parse_args(argv=None) -> argparse.Namespace:
+    """The demo's options from ``argv`` (sys.argv when None), with the task's defaults filled in."""
     parser = argparse.ArgumentParser(
         prog="python -m neurenix.demo",
         description="Train a neurenix model on a built-in data set and show what it learned.")
@@ -73,6 +74,7 @@ def save_pictures(path, images, truth, pred, count: int = 6) -> bool:
 
 
 def main(argv=None) -> int:
+    """Run the demo; returns the process exit status (0 on success)."""
     args = parse_args(argv)
     nx.manual_seed(args.seed)
     out = pathlib.Path(args.output)

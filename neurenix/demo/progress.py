@@ -19,11 +19,13 @@ class EpochProgress:
         self.width = 0
 
     def batch(self, epoch: int, index: int, loss: float) -> None:
+        """Batch ``index`` (0-based) of ``epoch`` (1-based) is done with this loss."""
         if self.live:
             self._write(f"\repoch {epoch}/{self.epochs}  batch {index + 1}/{self.batches}  "
                         f"loss {loss:.4f}")
 
     def epoch(self, epoch: int, loss: float, metric: str) -> None:
+        """``epoch`` is done: its mean loss and a metric text such as "test IoU 0.912"."""
         line = (f"epoch {epoch}/{self.epochs}  loss {loss:.4f}  {metric}  "
                 f"{time.perf_counter() - self.start:5.1f} s")
         if self.live:
