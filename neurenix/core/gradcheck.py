@@ -83,7 +83,9 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
                 flat[j] = original
                 out[j] = (plus - minus) / (2 * eps)
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
-        if error.size and (error.max() > 0 or not np.isfinite(analytic).all()):
+        # "not <= 0" rather than "> 0": a NaN on either side (say the function is -inf one eps
+        # away) is a failure to verify, never a silent pass.
+        if error.size and not (error <= 0).all():
             worst = np.unravel_index(np.nanargmax(np.where(np.isfinite(error), error, np.inf)),
                                      error.shape)
             message = (f"gradcheck: gradient of input {i} (shape {arrays[i].shape}) is wrong; "

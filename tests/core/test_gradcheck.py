@@ -106,3 +106,15 @@ def test_inputs_are_left_unchanged():
 
 def test_a_single_tensor_may_be_passed_bare():
     assert nx.gradcheck(nx.tanh, nx.randn(2, dtype=nx.float64, requires_grad=True))
+
+
+
+def test_non_finite_finite_differences_fail():
+    # log at x = 5e-7: one step of eps = 1e-6 lands on log of a negative number, so the finite
+    # difference is NaN while autograd's 1/x is finite. The check cannot verify the gradient
+    # there and must say so instead of passing silently.
+    x = nx.tensor([5e-7, 1.0], dtype=nx.float64, requires_grad=True)
+    with np.errstate(invalid="ignore"):
+        assert not nx.gradcheck(nx.log, (x,), raise_exception=False)
+        with pytest.raises(nx.GradcheckError, match="worst element \\(0,\\).*finite differences nan"):
+            nx.gradcheck(nx.log, (x,))
