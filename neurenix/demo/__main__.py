@@ -12,7 +12,7 @@ from . import tasks
 _EXTRA_HINT = ('pip install "neurenix[examples]"  (or, in a clone: pip install ".[examples]")')
 
 DEFAULTS = {  # per task: epochs, batch size, learning rate
-    "segmentation": dict(epochs=5, batch_size=16, lr=3e-3),
+    "segmentation": dict(epochs=6, batch_size=16, lr=3e-3),
     "digits": dict(epochs=12, batch_size=32, lr=3e-3),
 }
 
@@ -25,7 +25,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--task", choices=sorted(DEFAULTS), default="segmentation",
                         help="segmentation: a U-Net on synthetic shapes (default); digits: "
                              "PyramidNetwork + FeatureFusion on scikit-learn's 8x8 digits")
-    parser.add_argument("--epochs", type=int, help="training epochs (default: 5 segmentation, "
+    parser.add_argument("--epochs", type=int, help="training epochs (default: 6 segmentation, "
                         "12 digits)")
     parser.add_argument("--image-size", type=int, default=32,
                         help="side of the synthetic images in pixels (segmentation; default 32)")
