@@ -220,4 +220,5 @@ def _check_offsets(path: str, entries: dict, buffer_size: int) -> None:
 
 
 def error(path, problem: str) -> SerializationError:
+    """The SerializationError to raise for ``problem`` in the file at ``path`` (named first)."""
     return SerializationError(f"{os.fspath(path)}: {problem}")

@@ -89,6 +89,8 @@ class Function:
                  "creation", "__weakref__")
 
     def save_for_backward(self, *arrays) -> None:
+        """Keep ``arrays`` (NumPy arrays) as ``ctx.saved_tensors`` for ``backward``; freed after
+        it unless ``retain_graph``."""
         self.saved_tensors = arrays
 
     @property

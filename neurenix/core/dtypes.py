@@ -46,6 +46,7 @@ def as_dtype(dtype) -> np.dtype:
 
 
 def is_floating(dtype: np.dtype) -> bool:
+    """True for the float dtypes (float16/32/64): the only ones that can require grad."""
     return dtype.kind == "f"
 
 

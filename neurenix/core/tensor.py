@@ -62,14 +62,17 @@ class Tensor:
     # ----- attributes -------------------------------------------------------------------------
     @property
     def shape(self) -> tuple:
+        """The shape, a tuple of ints (``size()`` without a dim)."""
         return self.data.shape
 
     @property
     def dtype(self) -> np.dtype:
+        """The NumPy dtype of the elements (``nx.float32`` by default for floats)."""
         return self.data.dtype
 
     @property
     def ndim(self) -> int:
+        """The number of axes: 0 for a scalar tensor."""
         return self.data.ndim
 
     @property
@@ -84,6 +87,7 @@ class Tensor:
 
     @property
     def T(self) -> "Tensor":
+        """All axes reversed (``permute(ndim-1, .., 0)``).  Shape: (a, .., z) -> (z, .., a)."""
         return self.permute(*reversed(range(self.ndim)))
 
     def size(self, dim=None):
@@ -91,9 +95,11 @@ class Tensor:
         return self.data.shape if dim is None else self.data.shape[dim]
 
     def dim(self) -> int:
+        """The number of axes, as ``ndim``."""
         return self.data.ndim
 
     def numel(self) -> int:
+        """The number of elements, the product of ``shape``."""
         return self.data.size
 
     def __len__(self) -> int:
@@ -155,6 +161,7 @@ class Tensor:
         return self.data if dtype is None else self.data.astype(dtype, copy=False)
 
     def tolist(self):
+        """The elements as nested Python lists (a Python number for a 0-d tensor)."""
         return self.data.tolist()
 
     def detach(self) -> "Tensor":
@@ -170,25 +177,36 @@ class Tensor:
         return _arith.cast(self, dtype)
 
     def type(self, dtype) -> "Tensor":
+        """This tensor in ``dtype``; see ``to``."""
         return self.to(dtype)
 
     def float(self) -> "Tensor":
+        """This tensor as float32; see ``to``."""
         return self.to(dtypes.float32)
 
     def double(self) -> "Tensor":
+        """This tensor as float64; see ``to``."""
         return self.to(dtypes.float64)
 
     def long(self) -> "Tensor":
+        """This tensor as int64 (out of the graph: integers carry no gradient); see ``to``."""
         return self.to(dtypes.int64)
 
     def int(self) -> "Tensor":
+        """This tensor as int32 (out of the graph: integers carry no gradient); see ``to``."""
         return self.to(dtypes.int32)
 
     def bool(self) -> "Tensor":
+        """This tensor as bool (out of the graph); see ``to``."""
         return self.to(dtypes.bool_)
 
     # ----- autograd ---------------------------------------------------------------------------
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        """Set ``requires_grad`` in place and return this tensor.
+
+        Raises: RuntimeError for a non-floating dtype, or when turning it off on a
+            non-leaf (use ``detach``).
+        """
         if requires_grad and not dtypes.is_floating(self.data.dtype):
             raise RuntimeError(f"requires_grad: only floating tensors can require gradients, "
                                f"this one has dtype {self.dtype}")
@@ -238,6 +256,12 @@ class Tensor:
         return other.data if isinstance(other, Tensor) else other
 
     def copy_(self, src) -> "Tensor":
+        """Copy ``src`` (a Tensor, array or number broadcastable to this shape) into this
+        tensor, cast to its dtype; returns this tensor.
+
+        Raises: ValueError naming both shapes when ``src`` does not broadcast; RuntimeError,
+            as every in-place method, when this tensor requires grad and grad mode is on.
+        """
         self._check_inplace("copy_")
         src = np.asarray(self._other_array(src))
         _shapes.broadcast_shapes("copy_", src.shape, self.shape)
@@ -245,36 +269,47 @@ class Tensor:
         return self
 
     def zero_(self) -> "Tensor":
+        """Fill with 0 in place; returns this tensor."""
         return self.fill_(0)
 
     def fill_(self, value) -> "Tensor":
+        """Fill with the number ``value`` (cast to this dtype) in place; returns this tensor."""
         self._check_inplace("fill_")
         self.data.fill(value)
         return self
 
     def add_(self, other, alpha=1) -> "Tensor":
+        """In place ``self += alpha * other`` (``other`` broadcast to this shape, cast to its
+        dtype); returns this tensor."""
         self._check_inplace("add_")
         other = self._other_array(other)
         self.data += other if alpha == 1 else other * alpha
         return self
 
     def sub_(self, other, alpha=1) -> "Tensor":
+        """In place ``self -= alpha * other`` (``other`` broadcast to this shape, cast to its
+        dtype); returns this tensor."""
         self._check_inplace("sub_")
         other = self._other_array(other)
         self.data -= other if alpha == 1 else other * alpha
         return self
 
     def mul_(self, other) -> "Tensor":
+        """In place ``self *= other`` (``other`` broadcast to this shape, cast to its dtype);
+        returns this tensor."""
         self._check_inplace("mul_")
         self.data *= self._other_array(other)
         return self
 
     def div_(self, other) -> "Tensor":
+        """In place ``self /= other`` (``other`` broadcast to this shape; floating tensors only);
+        returns this tensor."""
         self._check_inplace("div_")
         self.data /= self._other_array(other)
         return self
 
     def clamp_(self, min=None, max=None) -> "Tensor":
+        """Clamp into [min, max] in place (either bound None for none); returns this tensor."""
         self._check_inplace("clamp_")
         np.clip(self.data, min, max, out=self.data)
         return self
@@ -369,139 +404,196 @@ class Tensor:
 
     # ----- methods ----------------------------------------------------------------------------
     def add(self, other):
+        """``self + other`` with broadcasting; see ``nx.add``.  Shape: broadcast of both."""
         return _arith.add(self, other)
 
     def sub(self, other):
+        """``self - other`` with broadcasting; see ``nx.sub``.  Shape: broadcast of both."""
         return _arith.sub(self, other)
 
     def mul(self, other):
+        """``self * other`` with broadcasting; see ``nx.mul``.  Shape: broadcast of both."""
         return _arith.mul(self, other)
 
     def div(self, other):
+        """``self / other``, true division; see ``nx.div``.  Shape: broadcast of both."""
         return _arith.div(self, other)
 
     def pow(self, exponent):
+        """``self ** exponent`` (tensor or number); see ``nx.pow``.  Shape: broadcast of both."""
         return _arith.pow(self, exponent)
 
     def neg(self):
+        """``-self``; see ``nx.neg``.  (*) -> (*)."""
         return _arith.neg(self)
 
     def maximum(self, other):
+        """Elementwise max with ``other``; see ``nx.maximum``.  Shape: broadcast of both."""
         return _arith.maximum(self, other)
 
     def minimum(self, other):
+        """Elementwise min with ``other``; see ``nx.minimum``.  Shape: broadcast of both."""
         return _arith.minimum(self, other)
 
     def matmul(self, other):
+        """``self @ other``; see ``nx.matmul``.  (*, n, k) @ (*, k, m) -> (*, n, m)."""
         return _matmul.matmul(self, other)
 
     def exp(self):
+        """Elementwise e**x; see ``nx.exp``.  (*) -> (*)."""
         return _unary.exp(self)
 
     def log(self):
+        """Elementwise natural log; see ``nx.log``.  (*) -> (*)."""
         return _unary.log(self)
 
     def sqrt(self):
+        """Elementwise square root; see ``nx.sqrt``.  (*) -> (*)."""
         return _unary.sqrt(self)
 
     def abs(self):
+        """Elementwise absolute value; see ``nx.abs``.  (*) -> (*)."""
         return _unary.abs(self)
 
     def clamp(self, min=None, max=None):
+        """Clamp into [min, max] (either None for no bound); see ``nx.clamp``.  (*) -> (*)."""
         return _unary.clamp(self, min, max)
 
     clip = clamp
 
     def relu(self):
+        """max(x, 0) elementwise; see ``nx.relu``.  (*) -> (*)."""
         return _act.relu(self)
 
     def sigmoid(self):
+        """Logistic sigmoid elementwise; see ``nx.sigmoid``.  (*) -> (*)."""
         return _act.sigmoid(self)
 
     def tanh(self):
+        """Hyperbolic tangent elementwise; see ``nx.tanh``.  (*) -> (*)."""
         return _act.tanh(self)
 
     def softmax(self, dim):
+        """Softmax along ``dim``; see ``nx.softmax``.  (*) -> (*)."""
         return _act.softmax(self, dim)
 
     def log_softmax(self, dim):
+        """Log-softmax along ``dim``; see ``nx.log_softmax``.  (*) -> (*)."""
         return _act.log_softmax(self, dim)
 
     def sum(self, dim=None, keepdim=False):
+        """Sum over ``dim`` (int, list or None = all); see ``nx.sum``.  (*) -> reduced shape."""
         return _reduce.sum(self, dim, keepdim)
 
     def mean(self, dim=None, keepdim=False):
+        """Mean over ``dim`` (int, list or None = all); see ``nx.mean``.  (*) -> reduced shape."""
         return _reduce.mean(self, dim, keepdim)
 
     def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        """Variance over ``dim`` (correction 1 unless ``unbiased=False``); see ``nx.var``.
+        (*) -> reduced shape.
+        """
         return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
 
     def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
+        """Standard deviation over ``dim``; see ``nx.std``.  (*) -> reduced shape."""
         return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
 
     def max(self, dim=None, keepdim=False):
+        """Maximum of all elements, (values, indices) along an int ``dim``, or elementwise
+        with a tensor; see ``nx.max``.  (*) -> () or reduced shape.
+        """
         return _reduce.max(self, dim, keepdim)
 
     def min(self, dim=None, keepdim=False):
+        """Minimum of all elements, (values, indices) along an int ``dim``, or elementwise
+        with a tensor; see ``nx.min``.  (*) -> () or reduced shape.
+        """
         return _reduce.min(self, dim, keepdim)
 
     def amax(self, dim=None, keepdim=False):
+        """Maximum over ``dim`` (int, list or None = all); see ``nx.amax``.  (*) -> reduced."""
         return _reduce.amax(self, dim, keepdim)
 
     def amin(self, dim=None, keepdim=False):
+        """Minimum over ``dim`` (int, list or None = all); see ``nx.amin``.  (*) -> reduced."""
         return _reduce.amin(self, dim, keepdim)
 
     def argmax(self, dim=None, keepdim=False):
+        """int64 index of the maximum along ``dim`` (None: flattened); see ``nx.argmax``."""
         return _reduce.argmax(self, dim, keepdim)
 
     def argmin(self, dim=None, keepdim=False):
+        """int64 index of the minimum along ``dim`` (None: flattened); see ``nx.argmin``."""
         return _reduce.argmin(self, dim, keepdim)
 
     def logsumexp(self, dim, keepdim=False):
+        """log(sum(exp(x))) over ``dim``; see ``nx.logsumexp``.  (*) -> reduced shape."""
         return _reduce.logsumexp(self, dim, keepdim)
 
     def reshape(self, *shape):
+        """Same elements in ``shape`` (one entry may be -1); see ``nx.reshape``.  (*) -> shape."""
         return _shape.reshape(self, *shape)
 
     def view(self, *shape):
+        """As ``reshape`` (there are no strided views here).  (*) -> shape."""
         return _shape.reshape(self, *shape)
 
     def flatten(self, start_dim=0, end_dim=-1):
+        """Merge axes ``start_dim`` .. ``end_dim``; see ``nx.flatten``.  (N, C, H, W) -> (N, C*H*W)
+        with start_dim=1.
+        """
         return _shape.flatten(self, start_dim, end_dim)
 
     def transpose(self, dim0, dim1):
+        """Swap axes ``dim0`` and ``dim1``; see ``nx.transpose``.
+        (.., a, .., b) -> (.., b, .., a)."""
         return _shape.transpose(self, dim0, dim1)
 
     def permute(self, *dims):
+        """Axes reordered by ``dims``; see ``nx.permute``.  (d_0, ..) -> (d_dims[0], ..)."""
         return _shape.permute(self, *dims)
 
     def t(self):
+        """Transpose of a 2-D tensor: (n, m) -> (m, n); 0-d and 1-d tensors come back as is."""
         return _shape.transpose(self, 0, 1) if self.ndim == 2 else self
 
     def unsqueeze(self, dim):
+        """New axis of length 1 at ``dim``; see ``nx.unsqueeze``.  (a, b) -> (1, a, b) at dim=0."""
         return _shape.unsqueeze(self, dim)
 
     def squeeze(self, dim=None):
+        """Drop axes of length 1 (only ``dim`` if given); see ``nx.squeeze``.  (1, a, 1) -> (a,)."""
         return _shape.squeeze(self, dim)
 
     def expand(self, *sizes):
+        """Broadcast to ``sizes`` without copying (-1 keeps an axis); see ``nx.expand``."""
         return _shape.expand(self, *sizes)
 
     def expand_as(self, other):
+        """Broadcast to ``other.shape``; see ``expand``."""
         return _shape.expand(self, *other.shape)
 
     def reshape_as(self, other):
+        """Reshape to ``other.shape``; see ``reshape``."""
         return _shape.reshape(self, *other.shape)
 
     view_as = reshape_as
 
     def contiguous(self):
+        """This tensor itself: NumPy-backed tensors need no layout change."""
         return self
 
     def chunk(self, chunks, dim=0):
+        """``chunks`` pieces along ``dim``, each of ceil(n / chunks) (the last may be shorter); see
+        ``nx.chunk``.  Returns a list of tensors.
+        """
         return _shape.chunk(self, chunks, dim)
 
     def split(self, split_size, dim=0):
+        """Pieces along ``dim`` of ``split_size`` each, or of the sizes in a list; see ``nx.split``.
+        Returns a list of tensors.
+        """
         return _shape.split(self, split_size, dim)
 
 
@@ -512,6 +604,7 @@ class _HookHandle:
         self.hooks, self.hook = hooks, hook
 
     def remove(self) -> None:
+        """Unregister the hook; removing it twice is harmless."""
         if self.hook in self.hooks:
             self.hooks.remove(self.hook)
 

@@ -27,14 +27,19 @@ def _renumber(container: Module, modules: list) -> None:
 class Sequential(Module):
     """Runs its modules in order, each on the previous one's output.
 
-    Built from modules (``Sequential(conv, bn, relu)``, keyed "0", "1", ...) or from an
-    OrderedDict of named modules. Supports indexing (an int gives the module, a slice a new
-    Sequential), ``len``, iteration, ``append``, ``extend`` and ``insert``.
+    Args:
+        *args: modules (``Sequential(conv, bn, relu)``, keyed "0", "1", ...), or one
+            OrderedDict (or dict) from names to modules.
+
+    Supports indexing (an int gives the module, a slice a new Sequential), ``len``, iteration,
+    ``append``, ``extend`` and ``insert``.
 
     Under ``nx.enable_gradient_checkpointing()`` (with grad mode on) each module runs as a
     checkpoint segment: its intermediates are recomputed during backward instead of kept.
 
-    Shape: whatever its first module takes -> whatever its last module returns.
+    Shape: whatever its first module takes -> whatever its last module returns (dtypes as the
+        modules leave them).
+    Raises: IndexError naming the index and the length for an index out of range.
     """
 
     def __init__(self, *args):
@@ -76,15 +81,19 @@ class Sequential(Module):
         return iter(self._modules.values())
 
     def append(self, module: Module) -> "Sequential":
+        """Add ``module`` at the end (key ``str(len(self))``); returns this Sequential."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules) -> "Sequential":
+        """Append each of the iterable ``modules``; returns this Sequential."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> "Sequential":
+        """Put ``module`` before position ``index`` (as ``list.insert``; the keys are
+        renumbered "0", "1", ...); returns this Sequential."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         _renumber(self, modules)
@@ -94,8 +103,11 @@ class Sequential(Module):
 class ModuleList(Module):
     """A list of modules whose parameters are registered ("0.weight", "1.weight", ...).
 
+    Args: modules: an optional iterable of modules.
+
     Indexing, ``len``, iteration, ``append``, ``extend``, ``insert`` and ``+=`` work as on a
-    list. It has no forward: the owner decides how to call its members.
+    list. It has no forward (so no Shape): the owner decides how to call its members.
+    Raises: IndexError naming the index and the length for an index out of range.
     """
 
     def __init__(self, modules=None):
@@ -142,15 +154,18 @@ class ModuleList(Module):
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
 
     def append(self, module: Module) -> "ModuleList":
+        """Add ``module`` at the end (key ``str(len(self))``); returns this ModuleList."""
         self.add_module(str(len(self)), module)
         return self
 
     def extend(self, modules) -> "ModuleList":
+        """Append each of the iterable ``modules``; returns this ModuleList."""
         for module in modules:
             self.append(module)
         return self
 
     def insert(self, index: int, module: Module) -> None:
+        """Put ``module`` before position ``index`` (as ``list.insert``; keys renumbered)."""
         modules = list(self._modules.values())
         modules.insert(index, module)
         _renumber(self, modules)
@@ -160,6 +175,10 @@ class ModuleDict(Module):
     """An ordered dict of modules whose parameters are registered under their keys
     ("encoder.weight"). Supports ``[key]``, ``in``, ``len``, iteration over keys, ``keys()``,
     ``values()``, ``items()``, ``update()``, ``pop()`` and ``clear()``.
+
+    Args: modules: an optional mapping, or iterable of (key, module) pairs; keys are strings
+        without ".".
+    It has no forward (so no Shape): the owner decides how to call its members.
     """
 
     def __init__(self, modules=None):
@@ -186,19 +205,24 @@ class ModuleDict(Module):
         return key in self._modules
 
     def keys(self):
+        """The keys, in insertion order."""
         return self._modules.keys()
 
     def values(self):
+        """The modules, in insertion order."""
         return self._modules.values()
 
     def items(self):
+        """(key, module) pairs, in insertion order."""
         return self._modules.items()
 
     def clear(self) -> None:
+        """Remove every module."""
         for key in list(self._modules):
             delattr(self, key)
 
     def pop(self, key: str) -> Module:
+        """Remove the module under ``key`` and return it; KeyError if there is none."""
         module = self._modules[key]
         delattr(self, key)
         return module

@@ -19,6 +19,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 def check_reduction(op: str, reduction: str) -> None:
+    """Raise a ValueError naming ``op`` unless ``reduction`` is "mean", "sum" or "none"."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
 
