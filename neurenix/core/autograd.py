@@ -134,10 +134,15 @@ class Function:
 
     @staticmethod
     def forward(ctx, *args):
+        """The op on NumPy arrays (tensor arguments arrive as arrays, others unchanged);
+        returns the output array."""
         raise NotImplementedError  # abstract: every op defines its forward
 
     @staticmethod
     def backward(ctx, grad_out):
+        """From ``grad_out`` (the output's shape and dtype), one gradient array per forward
+        argument, each of its input's shape and dtype, or None (non-tensors, or where
+        ``ctx.needs_input_grad[i]`` is False)."""
         raise NotImplementedError  # abstract: every op defines its backward
 
 

@@ -33,8 +33,12 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         raise_exception: raise ``GradcheckError`` on failure (else return False).
         seed: seeds the random projection of the outputs.
 
+    Shape: inputs of any shape (keep them small: each element costs two calls of ``fn``);
+        outputs of any shape (only floating ones are checked).
+
     Returns: True when every gradient matches.
-    Raises: GradcheckError naming the input, the worst element and both values.
+    Raises: GradcheckError naming the input, the worst element and both values; ValueError
+        when no input requires grad; TypeError when a checked input is not float64.
     """
     inputs = tuple(inputs) if isinstance(inputs, (tuple, list)) else (inputs,)
     checked = [i for i, t in enumerate(inputs) if isinstance(t, Tensor) and t.requires_grad]

@@ -60,7 +60,11 @@ class DataLoader:
         drop_last: drop a last batch smaller than ``batch_size``.
         collate_fn: merges a list of samples into a batch (default ``default_collate``).
         generator: a ``numpy.random.Generator`` for the shuffling.
-    Shape: with TensorDataset(x, y), each batch is (x[idx], y[idx]) for batch_size indices.
+    Shape: with TensorDataset(x, y) of x (N, *) and y (N,), each batch is a tuple of
+        (B, *) and (B,) Tensors, B = batch_size (less for the last unless drop_last), dtypes
+        kept (see ``default_collate``).
+    Raises: ValueError for a batch_size that is not a positive int or None, or a sampler
+        given with shuffle.
     """
 
     def __init__(self, dataset, batch_size=1, shuffle: bool = False, sampler=None,

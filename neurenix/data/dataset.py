@@ -25,7 +25,12 @@ class Dataset:
 class TensorDataset(Dataset):
     """Samples are the i-th rows of each tensor: ``dataset[i] == (x[i], y[i])``.
 
-    Args: *tensors: Tensors (or NumPy arrays) with the same first dimension.
+    Args: *tensors: Tensors (or NumPy arrays, wrapped with their dtype kept) with the same
+        first dimension N.
+    Shape: tensors (N, *) each -> a sample is a tuple of (*) rows, in each tensor's dtype
+        (e.g. float32 images (C, H, W) and int64 class indices ()).
+    Raises: ValueError naming every shape when the first dimensions differ (or a tensor is
+        0-d), or when no tensor is given.
     """
 
     def __init__(self, *tensors):
@@ -47,7 +52,11 @@ class TensorDataset(Dataset):
 
 
 class Subset(Dataset):
-    """The samples of ``dataset`` at ``indices``, in that order."""
+    """The samples of ``dataset`` at ``indices``, in that order.
+
+    Args: dataset: any Dataset.  indices: a sequence of ints into it.
+    ``subset[i]`` is ``dataset[indices[i]]``; a list of positions gives a list of samples.
+    """
 
     def __init__(self, dataset: Dataset, indices):
         self.dataset, self.indices = dataset, list(indices)
@@ -62,7 +71,11 @@ class Subset(Dataset):
 
 
 class ConcatDataset(Dataset):
-    """The datasets one after another."""
+    """The datasets one after another: indices 0 .. len(a)-1 are ``a``'s, then ``b``'s...
+
+    Args: datasets: a non-empty iterable of Datasets.
+    Raises: ValueError for an empty iterable; IndexError naming the index and the length.
+    """
 
     def __init__(self, datasets):
         self.datasets = list(datasets)

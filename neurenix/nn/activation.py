@@ -11,7 +11,11 @@ from .module import Module
 
 
 class ReLU(Module):
-    """max(x, 0) elementwise.  Shape: any -> the same."""
+    """max(x, 0) elementwise; the gradient at 0 is 0.
+
+    Args: inplace: accepted for PyTorch compatibility (the result is always new).
+    Shape: (*) -> (*), same dtype.
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -25,7 +29,11 @@ class ReLU(Module):
 
 
 class LeakyReLU(Module):
-    """x if x > 0 else negative_slope * x.  Shape: any -> the same."""
+    """x if x > 0 else negative_slope * x.
+
+    Args: negative_slope: the slope for x < 0 (default 0.01).  inplace: accepted, ignored.
+    Shape: (*) -> (*), same floating dtype (integers give the default float).
+    """
 
     def __init__(self, negative_slope: float = 0.01, inplace: bool = False):
         super().__init__()
@@ -39,22 +47,32 @@ class LeakyReLU(Module):
 
 
 class Sigmoid(Module):
-    """1 / (1 + exp(-x)) elementwise, without overflow.  Shape: any -> the same."""
+    """1 / (1 + exp(-x)) elementwise, without overflow.
+
+    Shape: (*) -> (*), same floating dtype (integers give the default float).
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.sigmoid(input)
 
 
 class Tanh(Module):
-    """tanh(x) elementwise.  Shape: any -> the same."""
+    """tanh(x) elementwise.
+
+    Shape: (*) -> (*), same floating dtype (integers give the default float).
+    """
 
     def forward(self, input: Tensor) -> Tensor:
         return F.tanh(input)
 
 
 class GELU(Module):
-    """x * Phi(x); ``approximate="tanh"`` uses PyTorch's tanh approximation.
-    Shape: any -> the same."""
+    """x * Phi(x), Phi the standard normal CDF.
+
+    Args: approximate: "none" (exact, erf) or "tanh" (PyTorch's tanh approximation).
+    Shape: (*) -> (*), same floating dtype.
+    Raises: ValueError for any other ``approximate``.
+    """
 
     def __init__(self, approximate: str = "none"):
         super().__init__()
@@ -70,7 +88,11 @@ class GELU(Module):
 
 
 class SiLU(Module):
-    """x * sigmoid(x).  Shape: any -> the same."""
+    """x * sigmoid(x) (swish).
+
+    Args: inplace: accepted for PyTorch compatibility (the result is always new).
+    Shape: (*) -> (*), same floating dtype.
+    """
 
     def __init__(self, inplace: bool = False):
         super().__init__()
@@ -92,7 +114,11 @@ def _implicit_dim(name: str, ndim: int) -> int:
 
 class Softmax(Module):
     """exp(x) / sum(exp(x)) along ``dim``, so each slice along it sums to 1.
-    Shape: any -> the same."""
+
+    Args: dim: the axis to normalise, e.g. 1 for (N, C) logits. None picks PyTorch's legacy
+        axis (0 for 0-, 1- and 3-D inputs, else 1) with a deprecation warning.
+    Shape: (*) -> (*), same floating dtype.
+    """
 
     def __init__(self, dim: int = None):
         super().__init__()
@@ -107,7 +133,11 @@ class Softmax(Module):
 
 
 class LogSoftmax(Module):
-    """log(softmax(x)) along ``dim``, computed stably.  Shape: any -> the same."""
+    """log(softmax(x)) along ``dim``, computed stably as x - logsumexp(x).
+
+    Args: dim: as Softmax.
+    Shape: (*) -> (*), same floating dtype.
+    """
 
     def __init__(self, dim: int = None):
         super().__init__()

@@ -54,6 +54,7 @@ class _ConvNd(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Redraw weight and bias with PyTorch's default initialisation (see Attributes)."""
         # kaiming_uniform_(a=sqrt(5)) gives U(-1/sqrt(fan_in), 1/sqrt(fan_in)), as the bias.
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
@@ -88,10 +89,15 @@ class Conv2d(_ConvNd):
             size = input size; stride 1 only; an odd total pads the extra row/column after).
         groups: split channels into independent convolutions.  bias: learn a bias.
         padding_mode: "zeros", "reflect" or "replicate".
-    Shape: (N, C, H, W) -> (N, O, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1.
+    Shape: (N, C, H, W) -> (N, O, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1
+        (OW likewise), or unbatched (C, H, W) -> (O, OH, OW); a floating input of the
+        parameters' dtype (float32 by default), kept.
     Attributes:
         weight (O, C/groups, KH, KW) and bias (O,): U(-k, k), k = 1 / sqrt(C/groups * KH * KW),
             PyTorch's default initialisation.
+    Raises: ValueError from the constructor for channels not divisible by ``groups``, an unknown
+        padding or padding_mode, or padding="same" with a stride; from forward, ValueError
+        naming the shapes for a wrong rank or channel count and TypeError for a dtype mismatch.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
@@ -128,10 +134,14 @@ class ConvTranspose2d(_ConvNd):
         output_padding: extra rows/columns at the bottom/right, smaller than the stride or the
             dilation. ``forward(x, output_size)`` can choose it from a target size instead.
     Shape: (N, C, H, W) -> (N, O, OH, OW),
-        OH = (H - 1) sh - 2 ph + dh (KH - 1) + output_padding_h + 1.
+        OH = (H - 1) sh - 2 ph + dh (KH - 1) + output_padding_h + 1 (OW likewise), or
+        unbatched (C, H, W) -> (O, OH, OW); a floating input of the parameters' dtype (float32
+        by default), kept.
     Attributes:
         weight (C, O/groups, KH, KW) and bias (O,): U(-k, k), k = 1 / sqrt(O/groups * KH * KW)
             (PyTorch computes the fan from the weight's second axis).
+    Raises: ValueError for a padding_mode other than "zeros", a string padding, or an
+        ``output_size`` the input cannot reach (naming the reachable range).
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,

@@ -9,7 +9,8 @@ class Dropout(Module):
     1 / (1 - p); in eval mode, the identity. Masks come from neurenix's one generator.
 
     Args: p: drop probability in [0, 1].  inplace: accepted for PyTorch compatibility.
-    Shape: any -> the same.
+    Shape: (*) -> (*), same floating dtype.
+    Raises: ValueError for p outside [0, 1]; TypeError for a non-floating input.
     """
 
     def __init__(self, p: float = 0.5, inplace: bool = False):

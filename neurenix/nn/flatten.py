@@ -7,7 +7,7 @@ class Flatten(Module):
     """Merges axes ``start_dim`` .. ``end_dim`` into one.
 
     Args: start_dim (default 1, keeping the batch axis), end_dim (default -1).
-    Shape: (N, C, H, W) -> (N, C*H*W) with the defaults.
+    Shape: (N, C, H, W) -> (N, C*H*W) with the defaults; dtype kept.
     """
 
     def __init__(self, start_dim: int = 1, end_dim: int = -1):

@@ -4,6 +4,10 @@ Each function overwrites ``tensor.data`` (recording nothing, as under ``no_grad`
 tensor's dtype, draws from neurenix's one generator unless given ``generator=``, and returns
 the tensor. Fans follow PyTorch: for a weight of shape (out, in, *kernel),
 fan_in = in * prod(kernel) and fan_out = out * prod(kernel).
+
+Shape: any for uniform_, normal_, constant_, ones_ and zeros_; at least 2 dimensions
+(out, in, *kernel) for the xavier_* and kaiming_* functions, which raise a ValueError naming the
+shape otherwise. ``generator`` is a ``numpy.random.Generator``.
 """
 import math
 
@@ -74,10 +78,12 @@ def constant_(tensor: Tensor, val: float) -> Tensor:
 
 
 def ones_(tensor: Tensor) -> Tensor:
+    """Fill with 1."""
     return constant_(tensor, 1)
 
 
 def zeros_(tensor: Tensor) -> Tensor:
+    """Fill with 0."""
     return constant_(tensor, 0)
 
 
@@ -107,6 +113,10 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 
 def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
                     nonlinearity: str = "leaky_relu", generator=None) -> Tensor:
-    """He normal: N(0, std**2) with std = gain / sqrt(fan)."""
+    """He normal: N(0, std**2) with std = gain / sqrt(fan), gain = calculate_gain(nonlinearity, a).
+
+    Args (both kaiming functions): a: the leaky_relu slope.  mode: "fan_in" (keeps the forward
+    variance) or "fan_out" (the backward's).  nonlinearity: as ``calculate_gain``.
+    """
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)

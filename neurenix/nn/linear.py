@@ -29,11 +29,14 @@ class Linear(Module):
     Args:
         in_features, out_features: sizes of each input / output sample.
         bias: learn an additive bias.
-    Shape: input (*, in_features) -> output (*, out_features).
+    Shape: input (*, in_features) -> output (*, out_features), in the input's dtype, which
+        must be the parameters' (float32 by default; ``.to(nx.float64)`` converts the layer).
     Attributes:
         weight (out_features, in_features): kaiming_uniform_(a=sqrt(5)), i.e. U(-k, k) with
             k = 1 / sqrt(in_features), as PyTorch.
         bias (out_features,): U(-k, k).
+    Raises: ValueError naming the shapes when the input's last axis is not in_features;
+        TypeError when its dtype differs from the parameters'.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True):
@@ -47,6 +50,7 @@ class Linear(Module):
         self.reset_parameters()
 
     def reset_parameters(self) -> None:
+        """Redraw weight and bias with PyTorch's default initialisation (see Attributes)."""
         init.kaiming_uniform_(self.weight, a=math.sqrt(5))
         if self.bias is not None:
             bound = 1 / math.sqrt(self.in_features) if self.in_features > 0 else 0

@@ -3,7 +3,12 @@ function of the same name in ``neurenix.nn.functional``.
 
 The constructors keep PyTorch's argument order, including the deprecated ``size_average`` and
 ``reduce`` flags, which are translated to ``reduction`` with a warning, so positional calls
-written for PyTorch mean the same here.
+written for PyTorch mean the same here. ``reduction`` is "mean" (the default), "sum" or "none";
+any other value raises a ValueError in the constructor.
+
+dtypes: the input is floating (float32 or float64) and the loss has its dtype; floating targets
+and weights are cast to it, so a float64 target never promotes a float32 model. Class-index
+targets are integers (int64, as ``nx.tensor([1, 0])`` gives).
 """
 import warnings
 
@@ -41,7 +46,9 @@ class _WeightedLoss(_Loss):
 class MSELoss(_Loss):
     """Mean squared error (input - target)**2, reduced ("mean", "sum" or "none").
 
-    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Args: reduction (and the deprecated size_average, reduce).
+    Shape: input (*) and target (*) the same shape (broadcasting works but warns, as in
+        PyTorch); output () for "mean" / "sum", (*) for "none".
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -49,7 +56,10 @@ class MSELoss(_Loss):
 
 
 class L1Loss(_Loss):
-    """Mean absolute error |input - target|, reduced.  Shape: as MSELoss."""
+    """Mean absolute error |input - target|, reduced.
+
+    Args and Shape: as MSELoss.
+    """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.l1_loss(input, target, reduction=self.reduction)
@@ -59,8 +69,10 @@ class BCELoss(_WeightedLoss):
     """Binary cross-entropy on probabilities (after a Sigmoid); logs clamped at -100.
 
     Args: weight: per-element rescaling, broadcast against the input.  reduction.
-    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
-    Raises: ValueError for inputs outside [0, 1]: use a Sigmoid, or BCEWithLogitsLoss.
+    Shape: input (*) probabilities and target (*) in [0, 1], the same shape; output () for
+        "mean" / "sum", (*) for "none".
+    Raises: ValueError for inputs outside [0, 1] (use a Sigmoid, or BCEWithLogitsLoss), or a
+        target of another shape.
     """
 
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
@@ -74,7 +86,9 @@ class BCEWithLogitsLoss(_Loss):
         weight: per-element rescaling.  reduction.
         pos_weight: weight of positive examples, broadcast along the trailing axes (e.g. (C,)
             for (N, C) scores).
-    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Shape: input (*) logits and target (*) in [0, 1], the same shape; output () for "mean" /
+        "sum", (*) for "none".
+    Raises: ValueError for a target of another shape.
     """
 
     def __init__(self, weight=None, size_average=None, reduce=None, reduction: str = "mean",
@@ -97,9 +111,12 @@ class CrossEntropyLoss(_WeightedLoss):
             counted targets, as PyTorch.
         ignore_index: targets with this value are skipped.  reduction.
         label_smoothing: s in [0, 1]; targets become (1 - s) one-hot + s / C.
-    Shape: input (N, C) or (N, C, d1, ...) logits, e.g. (N, C, H, W) per-pixel scores;
-        target (N,) or (N, d1, ...) class indices, or class probabilities shaped as the input.
-        Output a scalar, or (N, d1, ...) for "none".
+    Shape: input (N, C) or (N, C, d1, ...) floating logits, e.g. (N, C, H, W) per-pixel
+        scores, or unbatched (C,); target (N,) or (N, d1, ...) integer class indices in [0, C)
+        (int64 typically), or floating class probabilities shaped as the input. Output () for
+        "mean" / "sum", (N, d1, ...) for "none".
+    Raises: ValueError / TypeError naming the shapes and dtypes (e.g. a float target that is
+        not input-shaped); IndexError for a class index out of range.
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,
@@ -113,9 +130,11 @@ class CrossEntropyLoss(_WeightedLoss):
 
 
 class NLLLoss(_WeightedLoss):
-    """Negative log-likelihood of class indices under log-probabilities (after LogSoftmax).
+    """Negative log-likelihood of class indices under log-probabilities (after LogSoftmax):
+    -input[n, target[n]], weighted and reduced.
 
-    Args and Shape: as CrossEntropyLoss with class-index targets.
+    Args, Shape and Raises: as CrossEntropyLoss with integer class-index targets (no
+    label_smoothing).
     """
 
     def __init__(self, weight=None, size_average=None, ignore_index: int = -100, reduce=None,

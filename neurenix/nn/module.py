@@ -238,6 +238,7 @@ class Module:
                                                 remove_duplicate)
 
     def modules(self):
+        """Yield this module and every descendant, each once (``named_modules`` without names)."""
         for _, module in self.named_modules():
             yield module
 
@@ -250,6 +251,7 @@ class Module:
                 yield name, module
 
     def children(self):
+        """Yield the direct child modules, each once."""
         for _, module in self.named_children():
             yield module
 
@@ -270,6 +272,8 @@ class Module:
         return self._named_members("_parameters", prefix, recurse, remove_duplicate)
 
     def parameters(self, recurse: bool = True):
+        """Yield every Parameter (of descendants too, unless ``recurse=False``), each once: what
+        an optimizer takes."""
         for _, param in self.named_parameters(recurse=recurse):
             yield param
 
@@ -279,6 +283,7 @@ class Module:
         return self._named_members("_buffers", prefix, recurse, remove_duplicate)
 
     def buffers(self, recurse: bool = True):
+        """Yield every buffer tensor (of descendants too, unless ``recurse=False``)."""
         for _, buffer in self.named_buffers(recurse=recurse):
             yield buffer
 
@@ -410,12 +415,15 @@ class Module:
         return self
 
     def double(self) -> "Module":
+        """Floating parameters and buffers to float64, in place: ``to(nx.float64)``."""
         return self.to(dtypes.float64)
 
     def float(self) -> "Module":
+        """Floating parameters and buffers to float32, in place: ``to(nx.float32)``."""
         return self.to(dtypes.float32)
 
     def cpu(self) -> "Module":
+        """The module itself: neurenix runs on the CPU only."""
         return self
 
     def apply(self, fn) -> "Module":
@@ -453,6 +461,7 @@ class _RemovableHandle:
         self.module, self.which, self.key = module, which, key
 
     def remove(self) -> None:
+        """Unregister the hook; removing it twice is harmless."""
         hooks = self.module._hooks
         if hooks is None:
             return

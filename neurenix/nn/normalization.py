@@ -35,12 +35,14 @@ class _BatchNorm(Module):
         self.reset_parameters()
 
     def reset_running_stats(self) -> None:
+        """running_mean to 0, running_var to 1, num_batches_tracked to 0 (when tracked)."""
         if self.track_running_stats:
             init.zeros_(self.running_mean)
             init.ones_(self.running_var)
             init.zeros_(self.num_batches_tracked)
 
     def reset_parameters(self) -> None:
+        """Reset the running statistics, and weight to 1 and bias to 0 (when ``affine``)."""
         self.reset_running_stats()
         if self.affine:
             init.ones_(self.weight)
@@ -85,8 +87,13 @@ class BatchNorm2d(_BatchNorm):
         affine: learn ``weight`` (ones) and ``bias`` (zeros).  track_running_stats: keep the
             running statistics (otherwise batch statistics are used in eval mode too).
         bias: (keyword) learn the bias when ``affine``.
-    Shape: (N, C, H, W) -> the same.
-    Attributes: weight, bias (C,); buffers running_mean, running_var (C,), num_batches_tracked ().
+    Shape: (N, C, H, W) -> the same, in the input's floating dtype, which must be the
+        parameters' (float32 by default; running statistics are cast to it).
+    Attributes: weight, bias (C,); buffers running_mean, running_var (C,), num_batches_tracked
+        () (int64).
+    Raises: ValueError naming the shape for an input that is not 4-D or has C != num_features,
+        or, in training, one value per channel; TypeError when its dtype differs from the
+        parameters'.
     """
 
     def _check_input_dim(self, input: Tensor) -> None:
@@ -96,9 +103,13 @@ class BatchNorm2d(_BatchNorm):
 
 
 class BatchNorm1d(_BatchNorm):
-    """BatchNorm2d's rules over (N, C) or (N, C, L) inputs (features of an MLP, sequences).
+    """BatchNorm2d's rules over (N, C) or (N, C, L) inputs (features of an MLP, sequences):
+    each feature is normalised over N (and L).
 
+    Args, Attributes and dtypes: as BatchNorm2d.
     Shape: (N, C) or (N, C, L) -> the same.
+    Raises: ValueError naming the shape for an input that is not 2-D or 3-D or has
+        C != num_features.
     """
 
     def _check_input_dim(self, input: Tensor) -> None:

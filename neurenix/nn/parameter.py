@@ -15,6 +15,9 @@ class Parameter(Tensor):
         data: a Tensor (its array is shared, not copied, as in PyTorch) or array-like data.
             None gives an empty tensor of the default dtype.
         requires_grad: whether the optimizer should see gradients for it.
+    Shape and dtype: those of ``data`` (float32 for Python floats); requiring grad needs a
+        floating dtype.
+    Raises: RuntimeError for ``requires_grad=True`` on integer data.
     """
 
     __slots__ = ()

@@ -1,4 +1,8 @@
-"""Pooling layers over NCHW images; each wraps one function of ``neurenix.nn.functional``."""
+"""Pooling layers over NCHW images; each wraps one function of ``neurenix.nn.functional``.
+
+Each raises a ValueError naming the op and the shape for an input that is not floating and 4-D
+(N, C, H, W) or 3-D (C, H, W), or for a kernel, stride or padding that does not fit.
+"""
 from ..core.tensor import Tensor
 from . import functional as F
 from .module import Module
@@ -17,7 +21,9 @@ class MaxPool2d(Module):
         kernel_size: int or pair.  stride: default kernel_size.  padding: implicit -inf, at
             most half the kernel.  dilation: spacing inside a window.
         ceil_mode: round the output size up.  return_indices: not supported (must be False).
-    Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1.
+    Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1
+        (OW likewise; ceil with ceil_mode), or unbatched (C, H, W) -> (C, OH, OW); floating
+        dtype kept.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, dilation=1,
@@ -45,7 +51,8 @@ class AvgPool2d(Module):
         kernel_size: int or pair.  stride: default kernel_size.  padding: zeros, at most half
             the kernel.  ceil_mode: round the output size up.
         count_include_pad: count the padding in the divisor.  divisor_override: fixed divisor.
-    Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2 ph - KH) / sh) + 1.
+    Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor((H + 2 ph - KH) / sh) + 1 (OW likewise;
+        ceil with ceil_mode), or unbatched (C, H, W) -> (C, OH, OW); floating dtype kept.
     """
 
     def __init__(self, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -68,7 +75,7 @@ class AdaptiveAvgPool2d(Module):
     """Mean over PyTorch's adaptive bins, giving a fixed output size whatever the input size.
 
     Args: output_size: int or (OH, OW); None in a pair keeps that input dimension.
-    Shape: (N, C, H, W) -> (N, C, OH, OW).
+    Shape: (N, C, H, W) -> (N, C, OH, OW), or (C, H, W) -> (C, OH, OW); floating dtype kept.
     """
 
     def __init__(self, output_size):
@@ -86,7 +93,7 @@ class AdaptiveMaxPool2d(Module):
     """Maximum over PyTorch's adaptive bins.
 
     Args: output_size: int or (OH, OW).  return_indices: not supported (must be False).
-    Shape: (N, C, H, W) -> (N, C, OH, OW).
+    Shape: (N, C, H, W) -> (N, C, OH, OW), or (C, H, W) -> (C, OH, OW); floating dtype kept.
     """
 
     def __init__(self, output_size, return_indices: bool = False):

@@ -5,17 +5,20 @@ from .module import Module
 
 
 class Upsample(Module):
-    """Resizes (N, C, H, W) inputs with ``F.interpolate``, PyTorch's semantics exactly.
+    """Resizes (N, C, H, W) (or (N, C, W)) inputs with ``F.interpolate``, PyTorch's semantics
+    exactly.
 
     Args:
         size: output (OH, OW) (or an int for both); give this or ``scale_factor``.
         scale_factor: float or pair; the output is floor(H * scale).
-        mode: "nearest", "nearest-exact", "bilinear" or "bicubic".
-        align_corners: for bilinear / bicubic: map corner pixels onto each other (True) or use
+        mode: "nearest", "nearest-exact", "bilinear" or "bicubic"; "linear" for (N, C, W).
+        align_corners: for (bi)linear / bicubic: map corner pixels onto each other (True) or use
             half-pixel centres (False, the default behaviour).
         recompute_scale_factor: with ``scale_factor``, map coordinates by the resulting size
             instead of the factor itself (PyTorch's flag).
-    Shape: (N, C, H, W) -> (N, C, OH, OW).
+    Shape: (N, C, H, W) -> (N, C, OH, OW), or (N, C, W) -> (N, C, OW) for "linear" and the
+        nearest modes; floating dtype kept.
+    Raises: ValueError naming interpolate, the argument and the shapes (from forward).
     """
 
     def __init__(self, size=None, scale_factor=None, mode: str = "nearest", align_corners=None,

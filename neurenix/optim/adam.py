@@ -26,7 +26,8 @@ class Adam(Optimizer):
         weight_decay: default 0.  amsgrad: keep the maximum of v.  maximize: ascend.
         decoupled_weight_decay: shrink the weights directly (AdamW) instead of adding to g.
     State: ``step`` (a float32 scalar tensor), ``exp_avg``, ``exp_avg_sq`` and, with amsgrad,
-        ``max_exp_avg_sq``.
+        ``max_exp_avg_sq``, each of the parameter's shape and dtype.
+    Raises: ValueError for a negative lr, eps or weight_decay, or a beta outside [0, 1).
     """
 
     def __init__(self, params, lr: float = 1e-3, betas=(0.9, 0.999), eps: float = 1e-8,

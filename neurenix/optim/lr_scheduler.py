@@ -19,6 +19,9 @@ class LRScheduler:
         optimizer: the Optimizer whose ``lr`` it sets.
         last_epoch: -1 to start fresh; otherwise the epoch to resume from (the groups must
             then already hold ``initial_lr``).
+    Raises: TypeError when ``optimizer`` is not an Optimizer; KeyError when resuming without
+        ``initial_lr`` in every group.
+    Learning rates are Python floats, one per parameter group.
     """
 
     def __init__(self, optimizer: Optimizer, last_epoch: int = -1):
@@ -70,12 +73,17 @@ class LRScheduler:
         return {key: value for key, value in self.__dict__.items() if key != "optimizer"}
 
     def load_state_dict(self, state_dict: dict) -> None:
+        """Restore the attributes a ``state_dict()`` returned (the optimizer stays this one's)."""
         self.__dict__.update(state_dict)
 
 
 class StepLR(LRScheduler):
     """Multiply the learning rate by ``gamma`` every ``step_size`` epochs:
-    lr = base_lr * gamma ** (epoch // step_size)."""
+    lr = base_lr * gamma ** (epoch // step_size).
+
+    Args: optimizer, last_epoch: as LRScheduler.  step_size: epochs between decays (int).
+        gamma: the decay factor (default 0.1).
+    """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1,
                  last_epoch: int = -1):
@@ -83,6 +91,7 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        """The current rates, times ``gamma`` when ``last_epoch`` is a multiple of step_size."""
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -92,7 +101,11 @@ class StepLR(LRScheduler):
 
 
 class MultiStepLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``."""
+    """Multiply the learning rate by ``gamma`` at each epoch listed in ``milestones``.
+
+    Args: optimizer, last_epoch: as LRScheduler.  milestones: epochs (ints; a repeated one
+        decays that many times).  gamma: the decay factor (default 0.1).
+    """
 
     def __init__(self, optimizer: Optimizer, milestones, gamma: float = 0.1,
                  last_epoch: int = -1):
@@ -100,6 +113,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        """The current rates, times ``gamma`` per occurrence of ``last_epoch`` in milestones."""
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
         return [lr * self.gamma ** self.milestones[self.last_epoch] for lr in self._current_lrs()]
@@ -111,13 +125,17 @@ class MultiStepLR(LRScheduler):
 
 
 class ExponentialLR(LRScheduler):
-    """Multiply the learning rate by ``gamma`` every epoch: lr = base_lr * gamma ** epoch."""
+    """Multiply the learning rate by ``gamma`` every epoch: lr = base_lr * gamma ** epoch.
+
+    Args: optimizer, last_epoch: as LRScheduler.  gamma: the decay factor.
+    """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1):
         self.gamma = gamma
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        """The current rates times ``gamma`` (unchanged on the constructor's step)."""
         if self._is_initial:
             return self._current_lrs()
         return [lr * self.gamma for lr in self._current_lrs()]
@@ -133,6 +151,9 @@ class CosineAnnealingLR(LRScheduler):
     Stepping uses PyTorch's recurrence (so a learning rate changed by hand carries through),
     which equals that closed form for an untouched schedule, and continues past T_max as a
     cosine wave, as PyTorch does.
+
+    Args: optimizer, last_epoch: as LRScheduler.  T_max: epochs of a half period (int).
+        eta_min: the lowest learning rate (default 0).
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0,
@@ -141,6 +162,7 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        """PyTorch's cosine recurrence from the current rates (the closed form on resuming)."""
         t, T, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
             return self._current_lrs()
@@ -160,7 +182,12 @@ class CosineAnnealingLR(LRScheduler):
 
 
 class LambdaLR(LRScheduler):
-    """lr = base_lr * lr_lambda(epoch), with one function or one per group."""
+    """lr = base_lr * lr_lambda(epoch), with one function or one per group.
+
+    Args: optimizer, last_epoch: as LRScheduler.  lr_lambda: a function of the epoch (int)
+        returning a factor, or a list with one per parameter group.
+    Raises: ValueError when a list of lr_lambdas does not match the number of groups.
+    """
 
     def __init__(self, optimizer: Optimizer, lr_lambda, last_epoch: int = -1):
         groups = len(optimizer.param_groups)
@@ -173,6 +200,7 @@ class LambdaLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list:
+        """base_lr * lr_lambda(last_epoch) for each group."""
         return [base * fn(self.last_epoch) for fn, base in zip(self.lr_lambdas, self.base_lrs)]
 
     def state_dict(self) -> dict:

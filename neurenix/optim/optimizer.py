@@ -18,6 +18,10 @@ class Optimizer:
         params: an iterable of Tensors, or of dicts ``{"params": [...], "lr": ...}`` whose
             options override ``defaults`` for that group.
         defaults: the default hyperparameters.
+    Parameters are leaf Tensors (floating, as only those require grad: float32 or float64);
+    each update, and each state array, keeps its parameter's shape and dtype.
+    Raises: TypeError for a single Tensor instead of an iterable, or a non-Tensor parameter;
+        ValueError for an empty list, a non-leaf, or a parameter given twice.
     """
 
     def __init__(self, params, defaults: dict):

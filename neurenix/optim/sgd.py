@@ -21,7 +21,10 @@ class SGD(Optimizer):
         momentum, dampening, weight_decay: as above (default 0).
         nesterov: Nesterov momentum (needs momentum > 0 and dampening 0).
         maximize: ascend instead of descend.
-    State: ``momentum_buffer`` per parameter (when momentum != 0).
+    State: ``momentum_buffer`` per parameter (when momentum != 0), of the parameter's shape
+        and dtype.
+    Raises: ValueError for a negative lr, momentum or weight_decay, or Nesterov without
+        momentum or with dampening.
     """
 
     def __init__(self, params, lr: float = 1e-3, momentum: float = 0, dampening: float = 0,

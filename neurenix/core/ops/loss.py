@@ -183,14 +183,17 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean squared error: (input - target)**2, reduced.
 
     Shape: input any, target the same (broadcasting works but warns, as in PyTorch); a scalar
-    for "mean" / "sum", input-shaped for "none".
+    for "mean" / "sum", input-shaped for "none". The loss has the input's (floating) dtype; the
+    target is cast to it.
+    Raises: ValueError naming the op for an unknown reduction or shapes that do not broadcast.
     """
     check_reduction("mse_loss", reduction)
     return MSELoss.apply(input, _target("mse_loss", input, target), reduction)
 
 
 def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
-    """Mean absolute error: |input - target|, reduced.  Shape: as ``mse_loss``."""
+    """Mean absolute error: |input - target|, reduced.  Shape, dtype and Raises: as
+    ``mse_loss``."""
     check_reduction("l1_loss", reduction)
     return L1Loss.apply(input, _target("l1_loss", input, target), reduction)
 
@@ -211,9 +214,11 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
     Args:
         input: probabilities in [0, 1] (a Sigmoid's output).  target: same shape, in [0, 1].
         weight: rescales each element's loss; broadcasts against input.
-    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none". The
+        loss has the input's (floating) dtype; target and weight are cast to it.
     Raises: ValueError when ``input`` leaves [0, 1]: apply a Sigmoid first, or use
-        ``binary_cross_entropy_with_logits`` / ``BCEWithLogitsLoss`` on raw scores.
+        ``binary_cross_entropy_with_logits`` / ``BCEWithLogitsLoss`` on raw scores; ValueError
+        for a target of another shape or an unknown reduction.
     """
     check_reduction("binary_cross_entropy", reduction)
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
@@ -237,7 +242,10 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *,
         weight: rescales each element's loss; broadcasts against input.
         pos_weight: weight of the positive term, broadcast along the last axes (e.g. (C,) for
             (N, C) input, (C, 1, 1) for (N, C, H, W)): > 1 raises recall.
-    Shape: input and target the same shape; output a scalar, or input-shaped for "none".
+    Shape: input and target the same shape; output a scalar, or input-shaped for "none". The
+        loss has the input's (floating) dtype; target, weight and pos_weight are cast to it.
+    Raises: ValueError for a target of another shape, a weight that does not broadcast to the
+        input, or an unknown reduction.
     """
     op = "binary_cross_entropy_with_logits"
     check_reduction(op, reduction)
