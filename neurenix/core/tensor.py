@@ -555,7 +555,13 @@ class Tensor:
         return _shape.permute(self, *dims)
 
     def t(self):
-        """Transpose of a 2-D tensor: (n, m) -> (m, n); 0-d and 1-d tensors come back as is."""
+        """Transpose of a 2-D tensor: (n, m) -> (m, n); 0-d and 1-d tensors come back as is.
+
+        Raises: ValueError for more than 2 dimensions (use ``transpose`` or ``permute``).
+        """
+        if self.ndim > 2:
+            raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; "
+                             "use transpose(dim0, dim1) or permute")
         return _shape.transpose(self, 0, 1) if self.ndim == 2 else self
 
     def unsqueeze(self, dim):

@@ -185,3 +185,9 @@ def test_method_matches_torch(fn):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
     assert_matches(torch, fn, rng.standard_normal((2, 3)), rng.uniform(1, 2, (2, 3)))
+
+
+def test_t_refuses_more_than_two_dimensions_like_torch():
+    with pytest.raises(ValueError, match=r"t: .*\(2, 3, 4\)"):
+        nx.zeros(2, 3, 4).t()
+    assert nx.zeros(3).t().shape == (3,)
