@@ -11,7 +11,8 @@ safetensors (https://github.com/huggingface/safetensors) stores named tensors as
                    count from the start of this region and tile it exactly
 
 Reading checks every byte of that: a file that breaks a rule raises ``SerializationError``
-naming the file and the rule. No byte of the file is ever executed or turned into a Python object by a code-running loader.
+naming the file and the rule. No byte of the file is ever executed, nor handed to a loader
+that could run code.
 """
 import contextlib
 import json

@@ -1,4 +1,4 @@
-"""Saving and loading: a module or a state dict in one safetensors file, and never a code-running object format.
+"""Saving and loading: a module or a state dict in one safetensors file; nothing in it runs code.
 
 The file is a safetensors file (layout in ``_safetensors.py``) whose tensors carry their
 state-dict names (PyTorch's), so ``safetensors.torch.load_file(path)`` hands a neurenix model to
