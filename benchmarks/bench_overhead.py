@@ -20,16 +20,15 @@ import sys
 import time
 from pathlib import Path
 
-# Some machines export OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE, which pin OpenBLAS to a generic
-# kernel. They are read when the library loads, so drop them and restart this process once.
-if any(k in os.environ for k in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")):
-    for key in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE"):
-        os.environ.pop(key, None)
-    os.execv(sys.executable, [sys.executable, *sys.argv])
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+sys.path.insert(0, str(HERE.parent))
+from _env import blas_description, clean_blas_env  # noqa: E402
+
+clean_blas_env()  # before NumPy loads OpenBLAS: drops OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE
 
 import numpy as np  # noqa: E402  (after the re-exec above, so OpenBLAS sees the clean environment)
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 import neurenix as nx  # noqa: E402
 
 BATCH, WIDTH, LAYERS, LR = 16, 32, 4, 0.01
@@ -101,16 +100,6 @@ def run_torch(torch, steps: int) -> tuple[float, float]:
     for _ in range(steps):
         loss = step()
     return (time.perf_counter() - start) / steps, loss.item()
-
-
-def blas_description() -> str:
-    try:
-        from threadpoolctl import threadpool_info
-    except ImportError:
-        return "unknown (threadpoolctl not installed)"
-    info = [i for i in threadpool_info() if i.get("user_api") == "blas"]
-    return "; ".join(f"{i['internal_api']} {i['version']} kernel {i.get('architecture')} "
-                     f"({os.path.basename(i['filepath'])})" for i in info) or "none found"
 
 
 def profile(steps: int) -> None:
