@@ -46,11 +46,12 @@ def make_data(seed: int = 0):
     return x, y, params
 
 
-def run_neurenix(steps: int) -> tuple[float, float]:
-    """Seconds per step and the final loss."""
+def run(lib, steps: int) -> tuple[float, float]:
+    """Seconds per step and the final loss of the training loop written with ``lib``'s tensors
+    (``neurenix`` or ``torch``: the same code runs on both)."""
     x_np, y_np, arrays = make_data()
-    x, y = nx.tensor(x_np), nx.tensor(y_np)
-    params = [nx.tensor(a, requires_grad=True) for a in arrays]
+    x, y = lib.tensor(x_np), lib.tensor(y_np)
+    params = [lib.tensor(a, requires_grad=True) for a in arrays]
 
     def step():
         h = x
@@ -60,7 +61,7 @@ def run_neurenix(steps: int) -> tuple[float, float]:
                 h = h.relu()
         loss = ((h - y) ** 2).mean()
         loss.backward()
-        with nx.no_grad():
+        with lib.no_grad():
             for p in params:
                 p -= LR * p.grad
                 p.grad = None
@@ -74,40 +75,12 @@ def run_neurenix(steps: int) -> tuple[float, float]:
     return (time.perf_counter() - start) / steps, loss.item()
 
 
-def run_torch(torch, steps: int) -> tuple[float, float]:
-    """The same training loop in PyTorch: seconds per step and the final loss."""
-    x_np, y_np, arrays = make_data()
-    x, y = torch.from_numpy(x_np), torch.from_numpy(y_np)
-    params = [torch.tensor(a, requires_grad=True) for a in arrays]
-
-    def step():
-        h = x
-        for i in range(0, len(params), 2):
-            h = h @ params[i] + params[i + 1]
-            if i < len(params) - 2:
-                h = h.relu()
-        loss = ((h - y) ** 2).mean()
-        loss.backward()
-        with torch.no_grad():
-            for p in params:
-                p -= LR * p.grad
-                p.grad = None
-        return loss
-
-    for _ in range(20):
-        step()
-    start = time.perf_counter()
-    for _ in range(steps):
-        loss = step()
-    return (time.perf_counter() - start) / steps, loss.item()
-
-
 def profile(steps: int) -> None:
     """Print neurenix's 25 most expensive functions by own time over ``steps`` steps."""
     import cProfile
     import pstats
     profiler = cProfile.Profile()
-    profiler.runcall(run_neurenix, steps)
+    profiler.runcall(run, nx, steps)
     pstats.Stats(profiler).sort_stats("tottime").print_stats(25)
 
 
@@ -138,10 +111,10 @@ def main() -> None:
           f"{args.steps} steps, best of {args.repeats}")
     nx_times, torch_times = [], []
     for _ in range(args.repeats):  # interleaved, so a noisy neighbour hits both sides alike
-        seconds, nx_loss = run_neurenix(args.steps)
+        seconds, nx_loss = run(nx, args.steps)
         nx_times.append(seconds)
         if torch is not None:
-            seconds, torch_loss = run_torch(torch, args.steps)
+            seconds, torch_loss = run(torch, args.steps)
             torch_times.append(seconds)
     nx_us = min(nx_times) * 1e6
     print(f"neurenix: {nx_us:7.1f} us/step  (final loss {nx_loss:.6f})")

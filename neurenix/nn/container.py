@@ -24,7 +24,42 @@ def _renumber(container: Module, modules: list) -> None:
         container.add_module(str(i), module)
 
 
-class Sequential(Module):
+class _ModuleSequence(Module):
+    """What Sequential and ModuleList share: members keyed "0", "1", ... in order, and the
+    list operations on them."""
+
+    def __delitem__(self, idx) -> None:
+        modules = list(self._modules.values())
+        del modules[idx if isinstance(idx, slice) else _index(self, idx)]
+        _renumber(self, modules)
+
+    def __len__(self) -> int:
+        return len(self._modules)
+
+    def __iter__(self):
+        return iter(self._modules.values())
+
+    def append(self, module: Module):
+        """Add ``module`` at the end (key ``str(len(self))``); returns this container."""
+        self.add_module(str(len(self)), module)
+        return self
+
+    def extend(self, modules):
+        """Append each of the iterable ``modules``; returns this container."""
+        for module in modules:
+            self.append(module)
+        return self
+
+    def insert(self, index: int, module: Module):
+        """Put ``module`` before position ``index`` (as ``list.insert``; the keys are
+        renumbered "0", "1", ...); returns this container."""
+        modules = list(self._modules.values())
+        modules.insert(index, module)
+        _renumber(self, modules)
+        return self
+
+
+class Sequential(_ModuleSequence):
     """Runs its modules in order, each on the previous one's output.
 
     Args:
@@ -69,38 +104,9 @@ class Sequential(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, list(self._modules)[_index(self, idx)], module)
 
-    def __delitem__(self, idx) -> None:
-        modules = list(self._modules.values())
-        del modules[idx if isinstance(idx, slice) else _index(self, idx)]
-        _renumber(self, modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
-    def append(self, module: Module) -> "Sequential":
-        """Add ``module`` at the end (key ``str(len(self))``); returns this Sequential."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "Sequential":
-        """Append each of the iterable ``modules``; returns this Sequential."""
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> "Sequential":
-        """Put ``module`` before position ``index`` (as ``list.insert``; the keys are
-        renumbered "0", "1", ...); returns this Sequential."""
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        _renumber(self, modules)
-        return self
 
 
-class ModuleList(Module):
+class ModuleList(_ModuleSequence):
     """A list of modules whose parameters are registered ("0.weight", "1.weight", ...).
 
     Args: modules: an optional iterable of modules.
@@ -124,17 +130,6 @@ class ModuleList(Module):
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, str(_index(self, idx)), module)
 
-    def __delitem__(self, idx) -> None:
-        modules = list(self._modules.values())
-        del modules[idx if isinstance(idx, slice) else _index(self, idx)]
-        _renumber(self, modules)
-
-    def __len__(self) -> int:
-        return len(self._modules)
-
-    def __iter__(self):
-        return iter(self._modules.values())
-
     def __iadd__(self, modules) -> "ModuleList":
         return self.extend(modules)
 
@@ -152,23 +147,6 @@ class ModuleList(Module):
         lines = [_addindent(f"({a}): {text}" if a == b else f"({a}-{b}): {b - a + 1} x {text}", 2)
                  for a, b, text in runs]
         return f"{type(self).__name__}(\n  " + "\n  ".join(lines) + "\n)"
-
-    def append(self, module: Module) -> "ModuleList":
-        """Add ``module`` at the end (key ``str(len(self))``); returns this ModuleList."""
-        self.add_module(str(len(self)), module)
-        return self
-
-    def extend(self, modules) -> "ModuleList":
-        """Append each of the iterable ``modules``; returns this ModuleList."""
-        for module in modules:
-            self.append(module)
-        return self
-
-    def insert(self, index: int, module: Module) -> None:
-        """Put ``module`` before position ``index`` (as ``list.insert``; keys renumbered)."""
-        modules = list(self._modules.values())
-        modules.insert(index, module)
-        _renumber(self, modules)
 
 
 class ModuleDict(Module):
