@@ -15,6 +15,7 @@ naming the file and the rule. No byte of the file is ever executed, nor handed t
 that could run code.
 """
 import contextlib
+import errno
 import json
 import math
 import os
@@ -79,6 +80,12 @@ def _atomic_file(path: str):
     file in the same folder (so the rename is atomic), flushed, fsynced, renamed over the
     target. On any error the temporary file is removed and the old ``path`` is untouched."""
     folder = os.path.dirname(os.path.abspath(path))
+    # Checked first, so the error names the user's path rather than the temporary file's.
+    if not os.path.isdir(folder):
+        raise FileNotFoundError(errno.ENOENT, f"nx.save: the folder {folder!r} does not exist",
+                                path)
+    if os.path.isdir(path):
+        raise IsADirectoryError(errno.EISDIR, "nx.save: the target is a directory", path)
     fd, tmp = tempfile.mkstemp(dir=folder, prefix=f".{os.path.basename(path)}.", suffix=".tmp")
     try:
         with os.fdopen(fd, "wb") as f:

@@ -311,7 +311,9 @@ class Module:
 
         Args:
             state_dict: a mapping such as ``other.state_dict()``, ``nx.load(path)``, or
-                ``{k: v.numpy() for k, v in torch_model.state_dict().items()}``.
+                ``{k: v.numpy() for k, v in torch_model.state_dict().items()}``; a Module
+                stands for its state dict, because ``nx.load`` of a module file returns the
+                rebuilt module and ``model.load_state_dict(nx.load(path))`` must still work.
             strict: raise if a key is missing or unexpected.
             assign: replace the arrays instead of copying into them (the loaded dtype wins).
 
@@ -319,6 +321,8 @@ class Module:
         Raises: RuntimeError listing every missing / unexpected key (when ``strict``) and every
         shape mismatch (always), named by key and shapes.
         """
+        if isinstance(state_dict, Module):
+            state_dict = state_dict.state_dict()
         if not hasattr(state_dict, "keys") or not hasattr(state_dict, "__getitem__"):
             raise TypeError(f"load_state_dict: expected a mapping of names to tensors, got "
                             f"{type(state_dict).__name__}")

@@ -248,6 +248,16 @@ def test_load_state_dict_from_a_module_file_and_from_a_state_dict_file(tmp_path)
         model.train()
 
 
+def test_load_state_dict_of_a_module_file_as_design_promises(tmp_path):
+    nx.manual_seed(0)
+    model = _nested_model()
+    _randomize(model)
+    nx.save(model, tmp_path / "module.nx")
+    fresh = _nested_model()
+    assert fresh.load_state_dict(nx.load(tmp_path / "module.nx")) == ([], [])
+    _assert_same_module(model.eval(), fresh.eval())
+
+
 # ----- what cannot be rebuilt is saved as a state dict, with a warning ----------------------------
 
 class UserNet(nn.Module):
@@ -446,6 +456,17 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary(failure, tmp_p
     monkeypatch.undo()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["model.nx"]
     _assert_same_module(old, nx.load(path))
+
+
+def test_a_missing_folder_or_a_directory_target_is_named_in_the_error(tmp_path):
+    with pytest.raises(FileNotFoundError, match=re.escape(str(tmp_path / "nope"))) as info:
+        nx.save(nn.Linear(2, 2), tmp_path / "nope" / "model.nx")
+    assert ".tmp" not in str(info.value)
+    (tmp_path / "folder").mkdir()
+    with pytest.raises(IsADirectoryError, match=re.escape(str(tmp_path / "folder"))) as info:
+        nx.save(nn.Linear(2, 2), tmp_path / "folder")
+    assert ".tmp" not in str(info.value)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["folder"]
 
 
 def test_new_files_get_the_usual_permissions_and_replaced_files_keep_theirs(tmp_path):
