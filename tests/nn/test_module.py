@@ -93,6 +93,23 @@ def test_registration_by_assignment_and_reassignment():
         m.add_module("a.b", nn.ReLU())
 
 
+def test_reassigning_a_registered_name_keeps_its_place_as_in_torch():
+    torch = pytest.importorskip("torch")
+
+    def keys(lib):
+        first, second = lib.nn.Linear(2, 2), lib.nn.Linear(2, 2)
+        second.weight = first.weight                        # tying weights
+        model = lib.nn.Sequential(first, second, lib.nn.ReLU(), lib.nn.BatchNorm2d(2))
+        model[2] = lib.nn.Tanh()                            # replacing a layer
+        model[3].register_buffer("running_mean", lib.zeros(2))
+        model.add_module("0", lib.nn.Linear(2, 2))
+        first.register_parameter("weight", lib.nn.Parameter(lib.ones(2, 2)))
+        return (list(model.state_dict()), [n for n, _ in model.named_parameters()],
+                [n for n, _ in model.named_children()])
+
+    assert keys(nx) == keys(torch)
+
+
 def test_registration_works_before_super_init():
     class Early(nn.Module):
         def __init__(self):
