@@ -80,6 +80,17 @@ def check_positive_int(owner: str, value, name: str) -> int:
     return int(value)
 
 
+def check_positive_ints(owner: str, values, name: str, kind: str, entry: str) -> list:
+    """``values`` as a fresh non-empty list of positive ints, else a ValueError naming ``name``
+    (described as a list of ``kind``) or, for a bad element, ``entry``."""
+    if isinstance(values, (str, bytes)) or not hasattr(values, "__iter__"):
+        raise ValueError(f"{owner}: {name} must be a list of {kind}, got {values!r}")
+    checked = [check_positive_int(owner, v, entry) for v in values]
+    if not checked:
+        raise ValueError(f"{owner}: {name} must not be empty")
+    return checked
+
+
 def check_image(owner: str, x, channels: int = None, what: str = "input") -> None:
     """Raise a ValueError unless ``x`` is a 4-D (N, C, H, W) tensor with ``channels`` channels."""
     if not isinstance(x, Tensor):

@@ -6,7 +6,7 @@ MultiScaleModel calls it too, so there is one implementation of each fusion meth
 """
 from ..core import Tensor, cat, softmax, stack
 from ..nn import Conv2d, Identity, Module, ModuleList
-from ._resize import check_image, check_positive_int, check_scales, resize
+from ._resize import check_image, check_positive_int, check_positive_ints, check_scales, resize
 
 FUSION_METHODS = ("concat", "sum", "attention")
 
@@ -41,16 +41,6 @@ def fuse(features: list, method: str, scorer: Module = None) -> Tensor:
     return (stack(features, dim=1) * weights.unsqueeze(2)).sum(dim=1)    # (N, K, C, H, W) -> sum
 
 
-def _check_channel_list(owner: str, in_channels) -> list:
-    if isinstance(in_channels, (str, bytes)) or not hasattr(in_channels, "__iter__"):
-        raise ValueError(f"{owner}: in_channels must be a list of channel counts, "
-                         f"got {in_channels!r}")
-    checked = [check_positive_int(owner, c, "every entry of in_channels") for c in in_channels]
-    if not checked:
-        raise ValueError(f"{owner}: in_channels must not be empty")
-    return checked
-
-
 class FeatureFusion(Module):
     """Fuses a list of feature maps of any sizes into one map at the size of the first.
 
@@ -80,7 +70,8 @@ class FeatureFusion(Module):
     def __init__(self, in_channels: list, out_channels: int, fusion_method: str = "concat"):
         super().__init__()
         owner = type(self).__name__
-        self._expected = _check_channel_list(owner, in_channels)
+        self._expected = check_positive_ints(owner, in_channels, "in_channels", "channel counts",
+                                             "every entry of in_channels")
         self.in_channels = list(self._expected)
         self.out_channels = check_positive_int(owner, out_channels, "out_channels")
         self.fusion_method = check_fusion_method(owner, fusion_method)

@@ -10,8 +10,8 @@ from ..core import Tensor, cat, softmax
 from ..core.checkpoint import checkpoint, is_checkpointing_enabled
 from ..nn import (BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, Module, ModuleList, ReLU,
                   Sequential)
-from ._resize import (check_image, check_positive_int, check_scale, check_scales, rescale,
-                      resize)
+from ._resize import (check_image, check_positive_int, check_positive_ints, check_scale,
+                      check_scales, rescale, resize)
 from .fusion import check_fusion_method, fuse
 
 FINAL_ACTIVATIONS = ("sigmoid", "softmax", None)
@@ -275,13 +275,8 @@ class UNet(Module):
         owner = type(self).__name__
         self.in_channels = check_positive_int(owner, in_channels, "in_channels")
         self.out_channels = check_positive_int(owner, out_channels, "out_channels")
-        if isinstance(features, (str, bytes)) or not hasattr(features, "__iter__"):
-            raise ValueError(f"{owner}: features must be a list of channel counts, "
-                             f"got {features!r}")
-        self.features = [check_positive_int(owner, f, "every entry of features")
-                         for f in features]
-        if not self.features:
-            raise ValueError(f"{owner}: features must not be empty")
+        self.features = check_positive_ints(owner, features, "features", "channel counts",
+                                            "every entry of features")
         if final_activation not in FINAL_ACTIVATIONS:
             raise ValueError(f"{owner}: unknown final_activation {final_activation!r}; valid "
                              f"values are 'sigmoid', 'softmax' and None")

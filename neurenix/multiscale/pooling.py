@@ -2,7 +2,7 @@
 from ..core import (Tensor, adaptive_avg_pool2d, adaptive_max_pool2d, avg_pool2d, cat,
                     max_pool2d, ones, pad)
 from ..nn import AdaptiveAvgPool2d, BatchNorm2d, Conv2d, Module, ModuleList, ReLU, Sequential
-from ._resize import check_image, check_positive_int, resize
+from ._resize import check_image, check_positive_int, check_positive_ints, resize
 
 POOL_TYPES = ("avg", "max")
 
@@ -12,16 +12,6 @@ def _check_pool_type(owner: str, pool_type) -> str:
         raise ValueError(f"{owner}: unknown pool_type {pool_type!r}; valid types are "
                          f"{', '.join(repr(t) for t in POOL_TYPES)}")
     return pool_type
-
-
-def _check_sizes(owner: str, sizes) -> list:
-    if isinstance(sizes, (str, bytes)) or not hasattr(sizes, "__iter__"):
-        raise ValueError(f"{owner}: pool_sizes must be a list of positive integers, "
-                         f"got {sizes!r}")
-    checked = [check_positive_int(owner, s, "every pool size") for s in sizes]
-    if not checked:
-        raise ValueError(f"{owner}: pool_sizes must not be empty")
-    return checked
 
 
 class MultiScalePooling(Module):
@@ -42,7 +32,8 @@ class MultiScalePooling(Module):
 
     def __init__(self, pool_sizes: list = [1, 2, 3, 6], pool_type: str = "avg"):  # noqa: B006
         super().__init__()
-        self.pool_sizes = _check_sizes(type(self).__name__, pool_sizes)
+        self.pool_sizes = check_positive_ints(type(self).__name__, pool_sizes, "pool_sizes",
+                                              "positive integers", "every pool size")
         self.pool_type = _check_pool_type(type(self).__name__, pool_type)
 
     def _pool(self, x: Tensor, k: int) -> Tensor:
@@ -88,7 +79,8 @@ class PyramidPooling(Module):
         owner = type(self).__name__
         self.in_channels = check_positive_int(owner, in_channels, "in_channels")
         self.out_channels = check_positive_int(owner, out_channels, "out_channels")
-        self.pool_sizes = _check_sizes(owner, pool_sizes)
+        self.pool_sizes = check_positive_ints(owner, pool_sizes, "pool_sizes", "positive integers",
+                                              "every pool size")
         branch = in_channels // len(self.pool_sizes)
         if branch < 1:
             raise ValueError(f"{owner}: in_channels ({in_channels}) must be at least "
