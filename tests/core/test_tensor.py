@@ -171,6 +171,35 @@ def test_copy_shape_mismatch_names_shapes():
         nx.ones(2).copy_(nx.ones(3))
 
 
+@pytest.mark.parametrize("name, update, expected", INPLACE)
+def test_inplace_update_of_an_expanded_view_is_refused(name, update, expected):
+    # expand shares one element across positions: NumPy's view is read-only, and writing it
+    # would change every position at once; the error says so instead of NumPy's own.
+    t = nx.tensor([1.0]).expand(2)
+    with pytest.raises(RuntimeError, match=r"read-only broadcast view.*clone\(\)"):
+        update(t)
+    assert t.tolist() == [1.0, 1.0]
+
+
+@pytest.mark.parametrize("update, message", [
+    (lambda t: t.add_(nx.ones(4)), r"add_: other of shape \(4,\) does not broadcast to the "
+                                   r"tensor's shape \(2, 3\)"),
+    (lambda t: t.mul_(np.ones((2, 2, 3))), r"mul_: other of shape \(2, 2, 3\)"),
+    (lambda t: t.__setitem__(0, nx.ones(4)), r"__setitem__: other of shape \(4,\) does not "
+                                             r"broadcast to the indexed shape \(3,\)"),
+])
+def test_inplace_shape_mismatch_names_op_and_shapes(update, message):
+    with pytest.raises(ValueError, match=message):
+        update(nx.zeros(2, 3))
+
+
+def test_inplace_float_into_integer_tensor_names_dtypes():
+    with pytest.raises(TypeError, match="add_: .*float64.* tensor of dtype int64"):
+        nx.arange(3).add_(0.5)
+    with pytest.raises(IndexError, match=r"__setitem__: index 5 does not fit .* \(2, 3\)"):
+        nx.zeros(2, 3)[5] = 1.0
+
+
 METHODS = [  # tensor methods that are thin aliases of ops, checked against torch's methods
     lambda lib, x, y: x.neg(), lambda lib, x, y: x.maximum(y), lambda lib, x, y: x.minimum(y),
     lambda lib, x, y: x.reshape_as(y.T), lambda lib, x, y: x.view_as(y.reshape(3, 2)),
