@@ -107,6 +107,8 @@ def kaiming_uniform_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
 
     PyTorch's default layer initialisation is ``kaiming_uniform_(w, a=sqrt(5))``, which makes
     b = 1 / sqrt(fan_in)."""
+    if 0 in tensor.shape:  # nothing to fill, and no fan to divide by: PyTorch's no-op
+        return tensor
     bound = math.sqrt(3.0) * calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return uniform_(tensor, -bound, bound, generator)
 
@@ -118,5 +120,7 @@ def kaiming_normal_(tensor: Tensor, a: float = 0, mode: str = "fan_in",
     Args (both kaiming functions): a: the leaky_relu slope.  mode: "fan_in" (keeps the forward
     variance) or "fan_out" (the backward's).  nonlinearity: as ``calculate_gain``.
     """
+    if 0 in tensor.shape:
+        return tensor
     std = calculate_gain(nonlinearity, a) / math.sqrt(_fan(tensor, mode))
     return normal_(tensor, 0.0, std, generator)

@@ -125,3 +125,15 @@ def test_batchnorm_starts_at_identity_statistics():
     for value, t in [(1, bn.weight), (0, bn.bias), (0, bn.running_mean), (1, bn.running_var)]:
         np.testing.assert_array_equal(t.numpy(), value)
     assert bn.num_batches_tracked.item() == 0
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")
+def test_zero_element_layers_build_as_in_torch():
+    torch = pytest.importorskip("torch")
+    for in_f, out_f in [(0, 3), (3, 0)]:
+        layer, reference = nn.Linear(in_f, out_f), torch.nn.Linear(in_f, out_f)
+        assert layer.weight.shape == tuple(reference.weight.shape)
+        assert layer.bias.shape == tuple(reference.bias.shape)
+    assert nn.Conv2d(0, 4, 3).weight.shape == (4, 0, 3, 3)
+    weight = nx.zeros(4, 0)
+    assert init.kaiming_normal_(weight) is weight
