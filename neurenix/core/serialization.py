@@ -231,16 +231,26 @@ def _module_manifest(module, arrays: dict, path: str) -> dict:
             "training": {name: m.training for name, m in module.named_modules()}}
 
 
+def _shared_keys(module) -> list:
+    """The groups of state-dict keys that name one tensor (weights tied after construction
+    would come back untied from the constructor arguments)."""
+    groups = {}
+    for key, tensor in module.state_dict(keep_vars=True).items():
+        groups.setdefault(id(tensor), []).append(key)
+    return sorted(keys for keys in groups.values() if len(keys) > 1)
+
+
 def _check_rebuild(path: str, module, description: dict, arrays: dict) -> None:
     """Rebuild the module from its description now, so that a file which would not load is
     never written: a module changed after construction (``seq.append(...)``, a replaced layer,
-    an edited setting) no longer matches its constructor arguments."""
+    an edited setting, tied weights) no longer matches its constructor arguments."""
     try:
         rebuilt = _build_module(path, description, arrays)
     except SerializationError as e:
         raise _Unencodable(f"its recorded constructor arguments do not rebuild it ({e})") from None
     shapes = {k: t.shape for k, t in rebuilt.state_dict().items()}
-    if shapes != {k: a.shape for k, a in arrays.items()} or repr(rebuilt) != repr(module):
+    if (shapes != {k: a.shape for k, a in arrays.items()} or repr(rebuilt) != repr(module)
+            or _shared_keys(rebuilt) != _shared_keys(module)):
         raise _Unencodable("it was changed after construction (a module built from its "
                            "constructor arguments has another state dict or repr)")
 

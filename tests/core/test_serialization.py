@@ -270,11 +270,19 @@ class UserNet(nn.Module):
         return self.head(self.body(x))
 
 
+def _tied(first, second):
+    """Two layers sharing one weight Parameter, tied after construction (as for an encoder and
+    a decoder): a rebuild from the constructor arguments would untie them."""
+    second.weight = first.weight
+    return nn.Sequential(first, second)
+
+
 @pytest.mark.parametrize("make, reason", [
     (UserNet, "UserNet is not a neurenix class"),
     (lambda: nn.Sequential(nn.Linear(2, 2), UserNet()), "UserNet is not a neurenix class"),
     (lambda: nn.Sequential(nn.Linear(2, 2)).append(nn.ReLU()), "changed after construction"),
     (lambda: nn.LeakyReLU(negative_slope=nx.tensor(0.1)), "type Tensor has no JSON form"),
+    (lambda: _tied(nn.Linear(3, 3), nn.Linear(3, 3)), "changed after construction"),
 ])
 def test_unrebuildable_module_is_saved_as_its_state_dict_with_a_warning(make, reason, tmp_path):
     model = make()
