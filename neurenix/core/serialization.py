@@ -252,7 +252,8 @@ def _check_rebuild(path: str, module, description: dict, arrays: dict) -> None:
     if (shapes != {k: a.shape for k, a in arrays.items()} or repr(rebuilt) != repr(module)
             or _shared_keys(rebuilt) != _shared_keys(module)):
         raise _Unencodable("it was changed after construction (a module built from its "
-                           "constructor arguments has another state dict or repr)")
+                           "constructor arguments has another state dict, repr or "
+                           "weight sharing)")
 
 
 def _read_manifest(path: str, metadata: dict, arrays: dict):
