@@ -76,6 +76,7 @@ class FeatureFusion(Module):
         self.out_channels = check_positive_int(owner, out_channels, "out_channels")
         self.fusion_method = check_fusion_method(owner, fusion_method)
         self._reference = 0   # the input whose spatial size the output takes
+        self._per_input = f"in_channels={self._expected}"   # what the inputs correspond to
         c, out = self._expected, self.out_channels
         self.merge = Conv2d(sum(c), out, kernel_size=1) if fusion_method == "concat" else None
         if fusion_method == "sum":
@@ -94,12 +95,14 @@ class FeatureFusion(Module):
                              f"got {type(features).__name__}")
         if len(features) != len(self._expected):
             raise ValueError(f"{owner}: expected {len(self._expected)} feature maps "
-                             f"(in_channels={self._expected}), got {len(features)}")
+                             f"({self._per_input}), got {len(features)}")
         for k, (f, c) in enumerate(zip(features, self._expected)):
             check_image(owner, f, what=f"input {k}")
             if f.shape[1] != c:
+                expected = f"in_channels[{k}]" if isinstance(self.in_channels, list) \
+                    else "in_channels"
                 raise ValueError(f"{owner}: input {k} has {f.shape[1]} channels (shape "
-                                 f"{tuple(f.shape)}), but in_channels[{k}] is {c}")
+                                 f"{tuple(f.shape)}), but {expected} is {c}")
             if f.shape[0] != features[0].shape[0]:
                 raise ValueError(f"{owner}: input {k} has batch size {f.shape[0]}, input 0 has "
                                  f"{features[0].shape[0]}")
@@ -142,6 +145,7 @@ class ScaleFusion(FeatureFusion):
         self.scales = checked
         self.in_channels = channels
         self._reference = checked.index(max(checked))
+        self._per_input = f"one per scale of {checked}"
 
     def extra_repr(self) -> str:
         return f"scales={self.scales}, " + super().extra_repr()

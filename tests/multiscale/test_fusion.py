@@ -141,7 +141,10 @@ def test_fusion_errors():
                                          r"got Tensor"):
         module(nx.randn(1, 2, 2, 2))
     with pytest.raises(ValueError, match=r"ScaleFusion: input 0 has 3 channels \(shape "
-                                         r"\(1, 3, 2, 2\)\), but in_channels\[0\] is 2"):
+                                         r"\(1, 3, 2, 2\)\), but in_channels is 2"):
         ScaleFusion([1.0, 0.5], 2, 2)([nx.randn(1, 3, 2, 2), nx.randn(1, 2, 1, 1)])
+    with pytest.raises(ValueError, match=r"ScaleFusion: expected 2 feature maps \(one per scale "
+                                         r"of \[1.0, 0.5\]\), got 1"):
+        ScaleFusion([1.0, 0.5], 2, 2)([nx.randn(1, 2, 2, 2)])
     with pytest.raises(ValueError, match=r"AttentionFusion: input 0 must be a batch of images"):
         AttentionFusion([2], 2)([nx.randn(2, 2)])
