@@ -2,9 +2,8 @@
 from collections import OrderedDict
 
 from ..core import autograd
-from .module import Module, _addindent
-
 from ..core.checkpoint import checkpoint, is_checkpointing_enabled
+from .module import Module, _addindent
 
 
 def _index(container: Module, idx: int) -> int:
@@ -103,7 +102,6 @@ class Sequential(_ModuleSequence):
 
     def __setitem__(self, idx: int, module: Module) -> None:
         setattr(self, list(self._modules)[_index(self, idx)], module)
-
 
 
 class ModuleList(_ModuleSequence):
