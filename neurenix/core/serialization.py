@@ -10,7 +10,8 @@ PyTorch as a state dict. ``__metadata__["neurenix"]`` holds the manifest, a JSON
                 "args": [{"__module__": {"class": "neurenix.nn.conv:Conv2d", "args": [3, 8, 3],
                                          "kwargs": {"padding": 1}}, "id": 0}, ...],
                 "kwargs": {}},
-     "training": {"": true, "0": true, ...}}
+     "training": {"": true, "0": true, ...},
+     "frozen": [names of parameters with requires_grad=False]}
 
 A module built from neurenix classes alone is described by its class (only classes defined
 under ``neurenix.`` are ever resolved) and the constructor arguments its ``Module.__new__``
@@ -18,8 +19,8 @@ recorded, as JSON: numbers, strings, booleans, None and lists as themselves; tup
 dtypes, non-finite floats, nested modules (``__ref__`` for one passed twice) and tensors that
 are the module's own parameters or buffers (``__state__``, by state-dict name) as tagged
 objects. Loading imports those neurenix modules, calls the constructors with that plain data,
-copies the tensors in and restores each sub-module's train/eval mode: nothing in the file is
-ever executed.
+copies the tensors in and restores each sub-module's train/eval mode and which parameters
+are frozen (``requires_grad=False``): nothing in the file is ever executed.
 """
 import collections
 import hashlib
@@ -228,7 +229,9 @@ def _module_manifest(module, arrays: dict, path: str) -> dict:
                       f"model.load_state_dict(nx.load({path!r}))", UserWarning, stacklevel=3)
         return {"kind": "state_dict", "class": name, "note": str(e)}
     return {"kind": "module", "module": description,
-            "training": {name: m.training for name, m in module.named_modules()}}
+            "training": {name: m.training for name, m in module.named_modules()},
+            "frozen": [name for name, p in module.named_parameters(remove_duplicate=False)
+                       if not p.requires_grad]}
 
 
 def _shared_keys(module) -> list:
@@ -295,6 +298,15 @@ def _rebuild(path: str, manifest: dict, arrays: dict):
                           "sub-modules")
     for name, flag in modes.items():
         modules[name].training = flag
+    # Files from before "frozen" was recorded have every parameter trainable.
+    frozen = manifest.get("frozen", [])
+    parameters = dict(module.named_parameters(remove_duplicate=False))
+    if not (isinstance(frozen, list)
+            and all(isinstance(name, str) and name in parameters for name in frozen)):
+        raise error(path, "the manifest's frozen parameters are not parameters of the rebuilt "
+                          "module")
+    for name in frozen:
+        parameters[name].requires_grad_(False)
     return module
 
 
@@ -323,8 +335,8 @@ def save(obj, path) -> None:
     """Save a module or a state dict to one safetensors file at ``path``, atomically.
 
     A module built from neurenix classes (``Sequential(Conv2d(3, 8, 3), ReLU())``, a
-    ``UNet``...) is saved with the classes, constructor arguments and train/eval modes needed
-    to rebuild it, so ``nx.load(path)`` returns a working module. A module involving a class
+    ``UNet``...) is saved with the classes, constructor arguments, train/eval modes and frozen
+    parameters needed to rebuild it, so ``nx.load(path)`` returns a working module. A module involving a class
     of your own (or a constructor argument with no JSON form, or changes made after
     construction, such as ``Sequential.append``) is saved as its state dict, with a warning:
     load it with ``model.load_state_dict(nx.load(path))`` into a model you build. Tensors keep
@@ -369,8 +381,8 @@ def load(path, *, state_dict: bool = False):
 
     Returns: for a module file, the rebuilt module: its neurenix classes constructed with their
     recorded arguments, every parameter and buffer loaded from the file
-    (``load_state_dict(strict=True)``, dtypes as saved) and each sub-module's train/eval mode
-    restored. For a state-dict file, or a safetensors file from another program, a dict from
+    (``load_state_dict(strict=True)``, dtypes as saved), frozen parameters frozen again, and
+    each sub-module's train/eval mode restored. For a state-dict file, or a safetensors file from another program, a dict from
     name to Tensor, so ``module.load_state_dict(nx.load(path))`` works.
 
     Raises: SerializationError naming the file and the problem when the file is truncated,

@@ -56,7 +56,8 @@ def _raw_file(path, header, data: bytes = b"", pad: bool = True) -> Path:
     return Path(path)
 
 
-def _manifest_file(path, module_description, arrays=None, kind="module", training=None):
+def _manifest_file(path, module_description, arrays=None, kind="module", training=None,
+                   frozen=None):
     """A file with a hand-written neurenix manifest and a correct checksum, so that only the
     manifest's content decides whether it loads."""
     arrays = arrays or {}
@@ -70,6 +71,8 @@ def _manifest_file(path, module_description, arrays=None, kind="module", trainin
     manifest = {"format": "neurenix", "version": 1, "kind": kind,
                 "module": module_description, "training": training or {"": True},
                 "sha256": serialization._digest(arrays)}
+    if frozen is not None:
+        manifest["frozen"] = frozen
     header["__metadata__"] = {"neurenix": json.dumps(manifest)}
     return _raw_file(path, header, data)
 
@@ -173,6 +176,17 @@ def test_nested_containers_round_trip_with_mixed_modes(tmp_path):
     assert isinstance(loaded[0], nn.Sequential)
     assert list(loaded[0]._modules) == ["conv", "bn", "act"]
     assert not loaded[0].bn.training and loaded[0].conv.training
+
+
+def test_frozen_parameters_stay_frozen(tmp_path):
+    model = nn.Sequential(nn.Conv2d(3, 4, 3), nn.BatchNorm2d(4), nn.Linear(2, 2))
+    model[0].requires_grad_(False)  # a frozen backbone being fine-tuned
+    model[1].bias.requires_grad_(False)
+    nx.save(model, tmp_path / "frozen.nx")
+    loaded = nx.load(tmp_path / "frozen.nx")
+    flags = [(n, p.requires_grad) for n, p in loaded.named_parameters()]
+    assert flags == [(n, p.requires_grad) for n, p in model.named_parameters()]
+    assert [n for n, flag in flags if not flag] == ["0.weight", "0.bias", "1.bias"]
 
 
 def test_multiscale_models_round_trip_with_their_nested_base_models(tmp_path):
@@ -635,6 +649,11 @@ def test_train_modes_must_match_the_rebuilt_modules(tmp_path):
                 "train/eval modes do not match")
     loaded = nx.load(_manifest_file(tmp_path / "ok.nx", _linear(), arrays, training={"": False}))
     assert isinstance(loaded, nn.Linear) and not loaded.training
+    for frozen in (["running_mean"], "weight", [["bias"]]):
+        _load_error(_manifest_file(tmp_path / "f.nx", _linear(), arrays, frozen=frozen),
+                    "frozen parameters are not parameters")
+    loaded = nx.load(_manifest_file(tmp_path / "ok.nx", _linear(), arrays, frozen=["bias"]))
+    assert loaded.weight.requires_grad and not loaded.bias.requires_grad
 
 
 def test_neurenix_source_never_uses_pickle_eval_or_exec():
