@@ -336,13 +336,13 @@ def save(obj, path) -> None:
 
     A module built from neurenix classes (``Sequential(Conv2d(3, 8, 3), ReLU())``, a
     ``UNet``...) is saved with the classes, constructor arguments, train/eval modes and frozen
-    parameters needed to rebuild it, so ``nx.load(path)`` returns a working module. A module involving a class
-    of your own (or a constructor argument with no JSON form, or changes made after
-    construction, such as ``Sequential.append``) is saved as its state dict, with a warning:
-    load it with ``model.load_state_dict(nx.load(path))`` into a model you build. Tensors keep
-    PyTorch's state-dict names, so ``safetensors.torch.load_file(path)`` gives a PyTorch state
-    dict. Settings changed after construction that the module's repr does not show are not
-    recorded.
+    parameters needed to rebuild it, so ``nx.load(path)`` returns a working module. A module
+    involving a class of your own (or a constructor argument with no JSON form, or changes
+    made after construction, such as ``Sequential.append``) is saved as its state dict, with a
+    warning: load it with ``model.load_state_dict(nx.load(path))`` into a model you build.
+    Tensors keep PyTorch's state-dict names, so ``safetensors.torch.load_file(path)`` gives a
+    PyTorch state dict. Settings changed after construction that the module's repr does not
+    show are not recorded.
 
     Args:
         obj: a ``nn.Module``, or a state dict (a mapping from str to Tensors or NumPy arrays).
@@ -382,8 +382,9 @@ def load(path, *, state_dict: bool = False):
     Returns: for a module file, the rebuilt module: its neurenix classes constructed with their
     recorded arguments, every parameter and buffer loaded from the file
     (``load_state_dict(strict=True)``, dtypes as saved), frozen parameters frozen again, and
-    each sub-module's train/eval mode restored. For a state-dict file, or a safetensors file from another program, a dict from
-    name to Tensor, so ``module.load_state_dict(nx.load(path))`` works.
+    each sub-module's train/eval mode restored. For a state-dict file, or a safetensors file
+    from another program, a dict from name to Tensor, so
+    ``module.load_state_dict(nx.load(path))`` works.
 
     Raises: SerializationError naming the file and the problem when the file is truncated,
     corrupt, not safetensors, or names anything but neurenix Module classes; nothing in the
