@@ -46,19 +46,41 @@ def default_collate(batch):
                     f"dicts or lists; found {type(elem).__name__}")
 
 
+def default_convert(sample):
+    """Turn the NumPy arrays and NumPy scalars in one sample into Tensors, as PyTorch's
+    ``default_convert``: what a DataLoader with ``batch_size=None`` applies to each sample.
+
+    Mappings, named tuples and lists are converted field by field (a plain tuple becomes a
+    list, PyTorch's backward-compatible choice); anything else is returned unchanged.
+    """
+    if isinstance(sample, np.ndarray) and sample.dtype.kind not in "USO":
+        return Tensor._wrap(sample)
+    if isinstance(sample, np.generic) and sample.dtype.kind not in "USO":
+        return Tensor._wrap(np.asarray(sample))
+    if isinstance(sample, Mapping):
+        return {key: default_convert(value) for key, value in sample.items()}
+    if isinstance(sample, tuple) and hasattr(sample, "_fields"):  # a named tuple
+        return type(sample)(*(default_convert(field) for field in sample))
+    if isinstance(sample, (list, tuple)):
+        return [default_convert(field) for field in sample]
+    return sample
+
+
 class DataLoader:
     """Iterates over ``dataset`` in batches.
 
     Args:
         dataset: a Dataset (anything with ``__getitem__`` and ``__len__``).
-        batch_size: samples per batch (None: yield single samples, uncollated).
+        batch_size: samples per batch (None: yield single samples, each passed through
+            ``collate_fn``, by default ``default_convert``).
         shuffle: a new random order at every ``iter()``, drawn from ``generator`` or else from
             neurenix's generator, so ``nx.manual_seed`` makes it reproducible.
         sampler: an iterable of indices to use instead of 0 .. len-1 (not with shuffle).
         num_workers, pin_memory: accepted for PyTorch compatibility; loading happens in this
             process.
         drop_last: drop a last batch smaller than ``batch_size``.
-        collate_fn: merges a list of samples into a batch (default ``default_collate``).
+        collate_fn: merges a list of samples into a batch (default ``default_collate``); with
+            ``batch_size=None``, converts one sample.
         generator: a ``numpy.random.Generator`` for the shuffling.
     Shape: with TensorDataset(x, y) of x (N, *) and y (N,), each batch is a tuple of
         (B, *) and (B,) Tensors, B = batch_size (less for the last unless drop_last), dtypes
@@ -77,7 +99,9 @@ class DataLoader:
             raise ValueError("DataLoader: sampler option is mutually exclusive with shuffle")
         self.dataset, self.batch_size, self.shuffle = dataset, batch_size, shuffle
         self.sampler, self.num_workers, self.pin_memory = sampler, num_workers, pin_memory
-        self.collate_fn = collate_fn if collate_fn is not None else default_collate
+        if collate_fn is None:
+            collate_fn = default_collate if batch_size is not None else default_convert
+        self.collate_fn = collate_fn
         self.drop_last, self.generator = drop_last, generator
 
     def _indices(self) -> list:
@@ -92,7 +116,7 @@ class DataLoader:
         indices = self._indices()
         if self.batch_size is None:
             for i in indices:
-                yield self.dataset[i]
+                yield self.collate_fn(self.dataset[i])
             return
         for start in range(0, len(indices), self.batch_size):
             chunk = indices[start:start + self.batch_size]

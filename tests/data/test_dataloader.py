@@ -115,3 +115,23 @@ def test_custom_dataset_and_training_loop():
             opt.step()
             losses.append(loss.item())
     assert losses[-1] < losses[0]
+
+
+def test_unbatched_samples_go_through_collate_fn_or_default_convert_as_in_torch():
+    torch = pytest.importorskip("torch")
+    samples = [{"x": np.arange(3.0), "y": np.int64(2), "pair": (np.float32(1), "a")}]
+
+    def plain(value):
+        if isinstance(value, (nx.Tensor, torch.Tensor)):
+            return ("tensor", str(value.numpy().dtype), value.numpy().tolist())
+        if isinstance(value, dict):
+            return {k: plain(v) for k, v in value.items()}
+        if isinstance(value, (list, tuple)):
+            return (type(value).__name__, [plain(v) for v in value])
+        return value
+
+    ours = list(DataLoader(samples, batch_size=None))
+    theirs = list(torch.utils.data.DataLoader(samples, batch_size=None))
+    assert plain(ours) == plain(theirs)
+    assert list(DataLoader([[1, 2]], batch_size=None, collate_fn=lambda s: ("c", s))) == \
+        [("c", [1, 2])]
