@@ -232,6 +232,8 @@ DIM_ERRORS = [  # op name, call with a dim out of range for a (2, 3) tensor
     ("stack", lambda x: nx.stack([x, x], dim=4)),
     ("split", lambda x: x.split(1, dim=2)),
     ("chunk", lambda x: x.chunk(2, dim=-3)),
+    ("permute", lambda x: x.permute(3, 0)),  # once taken silently as 3 % 2 = 1
+    ("permute", lambda x: x.permute(-3, 0)),
 ]
 
 

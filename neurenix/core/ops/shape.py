@@ -133,13 +133,15 @@ def permute(x: Tensor, *dims) -> Tensor:
     """``x`` with its axes in the order ``dims``, a permutation of 0..ndim-1 (negatives allowed).
 
     Shape: (d_0, .., d_n-1) -> (d_dims[0], .., d_dims[n-1]).
-    Raises: ValueError naming ``dims`` and the shape when ``dims`` is not a permutation.
+    Raises: ValueError naming ``dims`` and the shape when ``dims`` is not a permutation;
+        IndexError for a dim out of range (3 for a 2-D tensor is not taken as 3 % 2).
     """
     dims = _shape_arg(dims)
-    if len(dims) != x.ndim or sorted(d % max(x.ndim, 1) for d in dims) != list(range(x.ndim)):
+    axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
+    if len(axes) != x.ndim or sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} axes of "
                          f"a tensor of shape {x.shape}")
-    return Permute.apply(x, tuple(d % x.ndim for d in dims))
+    return Permute.apply(x, axes)
 
 
 def transpose(x: Tensor, dim0: int, dim1: int) -> Tensor:
