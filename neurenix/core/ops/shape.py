@@ -137,8 +137,8 @@ def permute(x: Tensor, *dims) -> Tensor:
         IndexError for a dim out of range (3 for a 2-D tensor is not taken as 3 % 2).
     """
     dims = _shape_arg(dims)
-    axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims)
-    if len(axes) != x.ndim or sorted(axes) != list(range(x.ndim)):
+    axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims) if len(dims) == x.ndim else ()
+    if len(dims) != x.ndim or sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} axes of "
                          f"a tensor of shape {x.shape}")
     return Permute.apply(x, axes)
