@@ -82,7 +82,10 @@ def test_clamp_keeps_float32_with_float_bounds():
 @pytest.mark.parametrize("fn", [lambda lib, x: x.exp(), lambda lib, x: x.log(),
                                 lambda lib, x: x.sqrt(), lambda lib, x: x.sigmoid(),
                                 lambda lib, x: x.tanh(), lambda lib, x: x.abs(),
-                                lambda lib, x: x.clamp(0, 1), lambda lib, x: x.relu()])
+                                lambda lib, x: x.clamp(0, 1), lambda lib, x: x.relu(),
+                                # float bounds make an integer clamp float (not 1.5 -> 1)
+                                lambda lib, x: x.clamp(1.5, 2.5),
+                                lambda lib, x: x.clamp(max=np.float32(2.5))])
 def test_integer_inputs_give_torch_dtypes(fn):
     torch = pytest.importorskip("torch")
     x = np.array([1, 2, 3])

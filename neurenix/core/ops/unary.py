@@ -120,11 +120,14 @@ def clamp(x: Tensor, min=None, max=None) -> Tensor:
     """Elementwise clamp of ``x`` into [min, max]; the gradient passes where min <= x <= max.
 
     Args:  x: input.  min, max: numbers, either of them None for no bound.
-    Shape and dtype: those of ``x``.
+    Shape and dtype: those of ``x``; an integer ``x`` with a float bound gives the default float,
+        as in PyTorch (casting the bound to x's dtype would clamp to a different number).
     Raises: ValueError when both bounds are None.
     """
     if min is None and max is None:
         raise ValueError("clamp: at least one of min and max must be given")
+    if any(np.asarray(b).dtype.kind == "f" for b in (min, max) if b is not None):
+        x = as_floating(x)
     lo = None if min is None else np.asarray(min, dtype=x.dtype)
     hi = None if max is None else np.asarray(max, dtype=x.dtype)
     return Clamp.apply(x, lo, hi)
