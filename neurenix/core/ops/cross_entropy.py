@@ -29,12 +29,21 @@ def _reduce(loss: np.ndarray, denominator, reduction: str) -> np.ndarray:
         return loss.sum() / denominator if reduction == "mean" else loss.sum()
 
 
-def _position_grad(grad_out: np.ndarray, reduction: str, denominator, shape: tuple):
-    """d(reduced loss)/d(loss at each position) times ``grad_out``, of ``shape`` (N, d1, ...)."""
+def _position_grad(grad_out: np.ndarray, reduction: str, denominator, shape: tuple,
+                   counted=None):
+    """d(reduced loss)/d(loss at each position) times ``grad_out``, of ``shape`` (N, d1, ...).
+
+    ``counted`` (1.0 / 0.0 per position) zeroes ignored positions when every target is ignored:
+    the mean is then 0/0 = nan, but PyTorch's gradient stays 0 there, so one batch of ignored
+    pixels does not turn the weights into nan.
+    """
     if reduction == "mean":
         with np.errstate(invalid="ignore", divide="ignore"):
             grad_out = grad_out / denominator
-    return np.broadcast_to(grad_out, shape)
+    g = np.broadcast_to(grad_out, shape)
+    if counted is not None and reduction == "mean" and denominator == 0:
+        g = np.where(counted != 0, g, g.dtype.type(0))
+    return g
 
 
 def _pick(a: np.ndarray, t: np.ndarray) -> np.ndarray:
@@ -65,7 +74,7 @@ class CrossEntropy(Function):
     def backward(ctx, grad_out):
         logp, t, valid, w_t, weight = ctx.saved_tensors
         s, classes = ctx.smoothing, logp.shape[1]
-        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape)
+        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape, valid)
         total_weight = classes if weight is None else weight.sum()
         q_sum = (1 - s) * w_t + (s / classes) * total_weight * valid
         grad = np.exp(logp) * (g * q_sum)[:, None]
@@ -117,20 +126,20 @@ class NLLLoss(Function):
     __slots__ = ("reduction", "denominator")
 
     @staticmethod
-    def forward(ctx, x, t, w_t, reduction):
+    def forward(ctx, x, t, valid, w_t, reduction):
         ctx.reduction = reduction
         ctx.denominator = w_t.sum()
-        ctx.save_for_backward(t, w_t)
+        ctx.save_for_backward(t, valid, w_t)
         return _reduce(-w_t * _pick(x, t), ctx.denominator, reduction)
 
     @staticmethod
     def backward(ctx, grad_out):
-        t, w_t = ctx.saved_tensors
-        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape)
+        t, valid, w_t = ctx.saved_tensors
+        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape, valid)
         (x_shape, x_dtype) = ctx.metas[0]
         grad = np.zeros(x_shape, x_dtype)
         np.put_along_axis(grad, t[:, None], (-g * w_t)[:, None], axis=1)
-        return grad, None, None, None
+        return grad, None, None, None, None
 
 
 def _class_targets(op: str, input: Tensor, target, weight, ignore_index: int):
@@ -223,6 +232,6 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,
     check_reduction(op, reduction)
     unbatched = input.ndim == 1
     input, target = _batched(op, input, target)
-    t, _, w_t, _ = _class_targets(op, input, target, weight, ignore_index)
-    out = NLLLoss.apply(input, t, w_t, reduction)
+    t, valid, w_t, _ = _class_targets(op, input, target, weight, ignore_index)
+    out = NLLLoss.apply(input, t, valid, w_t, reduction)
     return out.reshape(()) if unbatched and reduction == "none" else out
