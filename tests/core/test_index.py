@@ -41,6 +41,8 @@ INDEXING = [  # name, input shape, fn(lib, x) for both libraries (elements range
     ("row mask", (4, 3), lambda lib, x: x[lib.tensor([True, False, True, True])]),
     ("mask of last dim", (2, 4), lambda lib, x: x[:, lib.tensor([False, True, True, False])]),
     ("int64 scalar tensor", (4, 3), lambda lib, x: x[lib.tensor(2)]),
+    ("empty list", (4, 3), lambda lib, x: x[[]]),  # NumPy reads [] as float64: refused
+    ("empty list after slice", (4, 3), lambda lib, x: x[1:, []]),
 ]
 
 

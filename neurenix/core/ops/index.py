@@ -30,7 +30,10 @@ def _plain(index):
     """Tensors inside ``index`` as arrays; also tells whether an integer array (which may repeat
     a position) is among them."""
     parts = index if isinstance(index, tuple) else (index,)
-    parts = tuple(p.data if isinstance(p, Tensor) else np.asarray(p) if isinstance(p, list) else p
+    # An empty list selects nothing, as in PyTorch; NumPy would make it a float64 array and
+    # refuse it as an index.
+    parts = tuple(p.data if isinstance(p, Tensor) else
+                  np.asarray(p if p else np.empty(0, np.intp)) if isinstance(p, list) else p
                   for p in parts)
     repeats = any(isinstance(p, np.ndarray) and p.dtype.kind in "iu" for p in parts)
     return (parts if isinstance(index, tuple) else parts[0]), repeats
