@@ -43,8 +43,7 @@ def getitem(x: Tensor, index) -> Tensor:
     """``x[index]`` for ints, slices, None, Ellipsis, bool masks and integer arrays/tensors."""
     index, advanced = _plain(index)
     try:
-        x.data[index]  # a cheap view or gather; validates the index before recording anything
+        return GetItem.apply(x, index, advanced)  # a forward that raises records nothing
     except IndexError as e:
         raise IndexError(f"getitem: index {index!r} does not fit a tensor of shape {x.shape}: "
                          f"{e}") from None
-    return GetItem.apply(x, index, advanced)
