@@ -50,11 +50,23 @@ def is_floating(dtype: np.dtype) -> bool:
     return dtype.kind == "f"
 
 
-def result_dtype(a: np.dtype, b: np.dtype) -> np.dtype:
+def _category(dtype: np.dtype) -> int:
+    return 2 if dtype.kind == "f" else 0 if dtype.kind == "b" else 1
+
+
+def result_dtype(a: np.dtype, b: np.dtype, a_0d: bool = False, b_0d: bool = False) -> np.dtype:
     """Promotion of two tensor dtypes: floats beat integers (int64 + float32 is float32, as in
-    PyTorch, where NumPy would say float64); otherwise NumPy's rule."""
+    PyTorch, where NumPy would say float64); otherwise NumPy's rule.
+
+    ``a_0d`` / ``b_0d`` say a 0-d tensor meets one with dimensions. As in PyTorch it then acts
+    as a scalar and decides the dtype only from a higher category (bool < integer < float):
+    float32 with a 0-d float64 stays float32, int32 with a 0-d float64 is float64.
+    """
     if a == b:
         return a
+    if a_0d != b_0d:
+        zero_d, other = (a, b) if a_0d else (b, a)
+        return zero_d if _category(zero_d) > _category(other) else other
     if a.kind == "f" and b.kind != "f":
         return a
     if b.kind == "f" and a.kind != "f":

@@ -1,5 +1,7 @@
 """The dtype policy: float32 by default, float64 kept end to end, numbers never promote a
 tensor, tensor-with-tensor promotion as in PyTorch."""
+import operator
+
 import numpy as np
 import pytest
 
@@ -77,6 +79,32 @@ def test_tensor_promotion_matches_torch(a, b):
     torch = pytest.importorskip("torch")
     ours = (nx.zeros(2, dtype=np.dtype(a)) + nx.zeros(2, dtype=np.dtype(b))).dtype
     theirs = torch.promote_types(getattr(torch, a), getattr(torch, b))
+    assert str(theirs) == f"torch.{ours}"
+
+
+ZERO_D = [  # (dtype, shape) of two tensors: a 0-d tensor acts as a scalar, as in PyTorch
+    (("float32", (2,)), ("float64", ())), (("float64", ()), ("float32", (2,))),
+    (("int32", (2,)), ("float64", ())), (("bool", (2,)), ("int64", ())),
+    (("int32", (2,)), ("int64", ())), (("float32", ()), ("float64", ())),
+    (("float32", (0,)), ("float64", ())), (("float16", (2,)), ("float64", ())),
+]
+
+
+@pytest.mark.parametrize("a, b", ZERO_D)
+@pytest.mark.parametrize("op", ["add", "mul", "maximum", "where", "lt"])
+def test_zero_d_tensor_promotion_matches_torch(a, b, op):
+    # float32 activations times a 0-d float64 tensor stay float32: no silent promotion.
+    torch = pytest.importorskip("torch")
+
+    def run(lib):
+        dtype = np.dtype if lib is nx else lambda name: getattr(torch, name)
+        x = lib.zeros(a[1], dtype=dtype(a[0]))
+        y = lib.zeros(b[1], dtype=dtype(b[0]))
+        if op == "where":
+            return lib.where(lib.zeros(a[1]) > 0, x, y).dtype
+        return (getattr(operator, op, None) or getattr(lib, op))(x, y).dtype
+
+    ours, theirs = run(nx), run(torch)
     assert str(theirs) == f"torch.{ours}"
 
 
