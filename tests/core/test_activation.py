@@ -104,3 +104,4 @@ def test_softmax_bad_dim_names_op(fn):
 def test_activation_on_empty_matches_torch(name, fn, elements):
     torch = pytest.importorskip("torch")
     assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((0, 3), np.float32))
+    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((2, 0), np.float32))

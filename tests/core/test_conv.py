@@ -28,6 +28,7 @@ CONV = [  # x shape, weight shape, bias, keyword arguments
     ((1, 6, 5, 5), (6, 3, 1, 1), True, dict(groups=2)),  # 1x1
     ((1, 2, 5, 5), (3, 2, 5, 5), True, {}),  # kernel covers the input: 1x1 output
     ((3, 1, 4, 6), (2, 1, 3, 3), True, dict(stride=3, padding=(0, 1))),
+    ((0, 4, 6, 6), (4, 2, 3, 3), True, dict(stride=2, padding=1, groups=2)),  # empty batch
 ]
 
 CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyword arguments
@@ -39,6 +40,7 @@ CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyw
     ((1, 2, 4, 4), (2, 3, 3, 3), True, dict(dilation=2, padding=1)),
     ((1, 2, 4, 5), (2, 2, 3, 2), True, dict(stride=1, dilation=(2, 3), output_padding=(1, 2))),
     ((2, 2, 6, 6), (2, 2, 2, 2), True, dict(stride=2)),  # the U-Net up-sampler
+    ((0, 4, 3, 3), (4, 2, 3, 3), True, dict(stride=2, groups=2)),  # empty batch
 ]
 
 

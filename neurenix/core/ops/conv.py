@@ -89,7 +89,9 @@ def _conv_matmul(cols: np.ndarray, w: np.ndarray, b, groups: int) -> np.ndarray:
     cols (C, KH, KW, N, OH, OW); the bias is added while the result is laid out NCHW."""
     C, KH, KW, N, OH, OW = cols.shape
     O, G = w.shape[0], groups
-    out = np.matmul(w.reshape(G, O // G, -1), cols.reshape(G, -1, N * OH * OW))
+    # Explicit sizes, never -1: with an empty batch (N = 0) NumPy cannot infer a length.
+    K = C // G * KH * KW
+    out = np.matmul(w.reshape(G, O // G, K), cols.reshape(G, K, N * OH * OW))
     out = out.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
     if b is None:
         return np.ascontiguousarray(out)
@@ -103,7 +105,8 @@ def _weight_grad(g_cm: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int
     g = g_cm.reshape(G, w_shape[0] // G, L)
     # computed as (cols @ dL/dout^T)^T: OpenBLAS splits its threads over the tall C*KH*KW side;
     # split over the 64-row O side it measured 17x slower on cores shared with other work
-    grad_w_t = np.matmul(cols.reshape(G, -1, L), g.transpose(0, 2, 1))
+    K = w_shape[1] * w_shape[2] * w_shape[3]  # (C/G) * KH * KW: never -1, as N may be 0
+    grad_w_t = np.matmul(cols.reshape(G, K, L), g.transpose(0, 2, 1))
     return np.ascontiguousarray(grad_w_t.transpose(0, 2, 1)).reshape(w_shape)
 
 
@@ -125,7 +128,7 @@ def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, shape: tuple, stride: tuple,
     w_pos = np.ascontiguousarray(w.reshape(G, O // G, Cg, KH * KW).transpose(3, 0, 1, 2))
     out = np.zeros((shape[0], shape[2], shape[3], shape[1]), dtype=g_cm.dtype)  # (N, Hp, Wp, C)
     block = np.empty((N, OH, OW, G * Cg), dtype=g_cm.dtype)
-    block_by_group = block.reshape(-1, G, Cg).transpose(1, 0, 2)  # (G, N*OH*OW, C/G) view
+    block_by_group = block.reshape(N * OH * OW, G, Cg).transpose(1, 0, 2)  # (G, N*OH*OW, C/G)
     for i in range(KH):
         for j in range(KW):
             np.matmul(g_t, w_pos[i * KW + j], out=block_by_group)

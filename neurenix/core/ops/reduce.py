@@ -180,7 +180,9 @@ class LogSumExp(Function):
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        m = x.max(axis=axes, keepdims=True)  # shifting by the max: exp never overflows
+        # shifting by the max: exp never overflows (initial: the log-sum-exp of nothing is
+        # -inf, as PyTorch, where NumPy has no max of nothing)
+        m = x.max(axis=axes, keepdims=True, initial=-np.inf)
         m = np.where(np.isfinite(m), m, x.dtype.type(0))  # an all -inf slice stays -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
             y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
