@@ -17,7 +17,7 @@ def normalize_dims(op: str, dim, ndim: int) -> tuple:
     non-negative axes of an ``ndim``-dimensional tensor. None means every axis."""
     if dim is None:
         return tuple(range(ndim))
-    dims = (dim,) if isinstance(dim, (int, np.integer)) else tuple(dim)
+    dims = tuple(dim) if isinstance(dim, (tuple, list)) else (dim,)
     out = []
     for d in dims:
         if not isinstance(d, (int, np.integer)):
@@ -48,7 +48,7 @@ def pair(op: str, name: str, value) -> tuple:
     """An int or a pair of ints as a pair: kernel_size=3 -> (3, 3)."""
     if isinstance(value, (int, np.integer)):
         return (int(value), int(value))
-    value = tuple(value)
+    value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     return (int(value[0]), int(value[1]))

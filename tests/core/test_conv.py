@@ -241,6 +241,8 @@ def test_conv2d_errors_name_the_op_and_shapes():
     _raises(["conv2d", "larger than the padded input", "dilated (5, 3)", "(4, 5)"], nx.conv2d,
             nx.zeros(1, 1, 2, 3), nx.zeros(1, 1, 3, 3), padding=1, dilation=(2, 1))
     _raises(["conv2d", "stride"], nx.conv2d, nx.zeros(1, 1, 5, 5), nx.zeros(1, 1, 3, 3), stride=0)
+    _raises(["conv2d", "stride", "1.5"], nx.conv2d, nx.zeros(1, 1, 5, 5), nx.zeros(1, 1, 3, 3),
+            stride=1.5)
     _raises(["conv2d", "same", "stride"], nx.conv2d, nx.zeros(1, 1, 5, 5), nx.zeros(1, 1, 3, 3),
             stride=2, padding="same")
     _raises(["conv2d", "padding", "'full'"], nx.conv2d, nx.zeros(1, 1, 5, 5),

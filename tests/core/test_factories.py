@@ -96,6 +96,11 @@ def test_negative_size_is_an_error():
         nx.zeros(2, -1)
 
 
+def test_arange_zero_step_is_an_error():
+    with pytest.raises(ValueError, match="arange: step must be nonzero"):
+        nx.arange(0, 5, 0)
+
+
 def test_integer_factory_refuses_requires_grad():
     with pytest.raises(RuntimeError, match="only floating tensors can require gradients"):
         nx.arange(3, requires_grad=True)

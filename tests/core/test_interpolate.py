@@ -144,6 +144,7 @@ def test_interpolate_errors_name_the_op_and_shapes():
     _raises(["interpolate", "'bilinear'", "(2, 4, 5)"], nx.zeros(2, 4, 5), size=3,
             mode="bilinear")
     _raises(["interpolate", "output size (0, 0)", "(1, 2, 4, 5)"], x, scale_factor=0.1)
+    _raises(["interpolate", "output size (2.5, 2.5)", "(1, 2, 4, 5)"], x, size=2.5)
     _raises(["interpolate", "scale_factor", "(1, 2, 4, 5)"], x, scale_factor=(2.0,))
     _raises(["interpolate", "recompute_scale_factor", "size"], x, size=3,
             recompute_scale_factor=True)

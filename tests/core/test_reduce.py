@@ -181,6 +181,11 @@ def test_bad_dim_names_op_and_dims(op, fn):
     assert message.startswith(f"{op}:") and "out of range" in message and "2 dimensions" in message
 
 
+def test_float_dim_names_op():
+    with pytest.raises(TypeError, match=r"sum: dim must be an int or a sequence of ints, got 1.0"):
+        nx.ones(2, 3).sum(1.0)
+
+
 def test_repeated_dim_is_an_error():
     with pytest.raises(ValueError, match=r"sum: dim \[1, -1\] repeats an axis"):
         nx.ones(2, 3).sum([1, -1])

@@ -210,6 +210,7 @@ SHAPE_ERRORS = [  # op name, call, the shapes the message must name
     ("cat", lambda: nx.cat([nx.ones(2, 3), nx.ones(3)]), ["(2, 3)", "(3,)"]),
     ("stack", lambda: nx.stack([nx.ones(2, 3), nx.ones(3, 2)]), ["(2, 3)", "(3, 2)"]),
     ("split", lambda: nx.ones(5, 2).split([2, 2]), ["[2, 2]", "(5, 2)"]),
+    ("split", lambda: nx.ones(3).split([4, -1]), ["[4, -1]", "(3,)"]),  # sums to 3
 ]
 
 

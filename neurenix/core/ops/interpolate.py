@@ -196,11 +196,11 @@ def _resize_args(x, size, scale_factor, mode, align_corners, recompute_scale_fac
         if recompute_scale_factor:
             raise ValueError("interpolate: recompute_scale_factor is not meaningful with an "
                              f"explicit size (size={size!r}, input {x.shape})")
-        out = (size,) * dims if isinstance(size, (int, np.integer)) else tuple(size)
+        out = tuple(size) if isinstance(size, (tuple, list)) else (size,) * dims
         scales = (None,) * dims
     else:
-        scales = ((scale_factor,) * dims if isinstance(scale_factor, (int, float, np.number))
-                  else tuple(scale_factor))
+        scales = (tuple(scale_factor) if isinstance(scale_factor, (tuple, list))
+                  else (scale_factor,) * dims)
         if len(scales) != dims or min(scales) <= 0:
             raise ValueError(f"interpolate: scale_factor {scale_factor!r} must be positive, one "
                              f"per spatial dimension of the input {x.shape}")

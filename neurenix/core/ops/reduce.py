@@ -199,7 +199,7 @@ class LogSumExp(Function):
 def _axes(op: str, x: Tensor, dim) -> tuple:
     """The axes of ``x`` that ``dim`` reduces: all of them for None or an empty list (as
     PyTorch); none for a 0-d tensor, whose only dims are 0 and -1."""
-    if dim is not None and not isinstance(dim, (int, np.integer)) and len(dim) == 0:
+    if isinstance(dim, (tuple, list)) and len(dim) == 0:
         dim = None
     axes = normalize_dims(op, dim, x.ndim)
     return axes if x.ndim else ()

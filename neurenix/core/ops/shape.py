@@ -242,9 +242,9 @@ def split(x: Tensor, split_size, dim: int = 0) -> list:
         sizes = [min(split_size, n - s) for s in range(0, n, split_size)] or [0]
     else:
         sizes = list(split_size)
-        if sum(sizes) != n:
-            raise ValueError(f"split: sizes {sizes} do not sum to {n}, the length of dim {dim} "
-                             f"of shape {x.shape}")
+        if sum(sizes) != n or min(sizes, default=0) < 0:
+            raise ValueError(f"split: sizes {sizes} are not non-negative lengths summing to {n}, "
+                             f"the length of dim {dim} of shape {x.shape}")
     pieces, start = [], 0
     index = [slice(None)] * x.ndim
     for size in sizes:
