@@ -38,8 +38,15 @@ class Tensor:
                 raise ValueError("Tensor: give either data or shape=, not both")
             if isinstance(data, Tensor):
                 data = data.data
-            target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.infer_dtype(data)
-            array = np.array(data, dtype=target)
+            try:
+                target = dtypes.as_dtype(dtype) if dtype is not None else dtypes.infer_dtype(data)
+                array = np.array(data, dtype=target)
+            except ValueError as e:  # ragged nested lists, or a string for a number
+                raise ValueError(f"Tensor: cannot make a tensor from {type(data).__name__} "
+                                 f"data: {e}") from None
+            if array.dtype.kind not in "biuf":
+                raise TypeError(f"Tensor: data must be numbers or bools, got dtype {array.dtype} "
+                                f"from {type(data).__name__}")
         self.data = array
         self.grad = None
         self.requires_grad = False

@@ -220,3 +220,14 @@ def test_t_refuses_more_than_two_dimensions_like_torch():
     with pytest.raises(ValueError, match=r"t: .*\(2, 3, 4\)"):
         nx.zeros(2, 3, 4).t()
     assert nx.zeros(3).t().shape == (3,)
+
+
+@pytest.mark.parametrize("data, error, message", [
+    ([[1.0, 2.0], [3.0]], ValueError, "Tensor: cannot make a tensor from list data"),
+    ("abc", TypeError, "Tensor: data must be numbers or bools, got dtype <U3"),
+    ([object()], TypeError, "Tensor: data must be numbers or bools, got dtype object"),
+])
+def test_tensor_from_bad_data_names_the_problem(data, error, message):
+    # once: a 0-d string "tensor" that failed later in some op, or NumPy's ragged-array error
+    with pytest.raises(error, match=message):
+        nx.Tensor(data)
