@@ -163,12 +163,26 @@ def _topological_order(root: Function) -> list:
     return order
 
 
-def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
-    """Add the total gradient of one backward to ``leaf.grad``, after the leaf's hooks."""
-    for hook in leaf._hooks or ():
+def _run_hooks(hooks, grad: np.ndarray) -> np.ndarray:
+    """``grad`` after each ``register_hook`` hook in turn; a hook may return a replacement of
+    the same shape and dtype (anything else would be silently broadcast further down)."""
+    for hook in hooks:
         replaced = hook(Tensor._wrap(grad))
         if replaced is not None:
-            grad = replaced.data
+            new = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+            if new.shape != grad.shape or new.dtype != grad.dtype:
+                raise RuntimeError(f"register_hook: hook {getattr(hook, '__name__', hook)!r} "
+                                   f"returned a gradient of shape {new.shape} and dtype "
+                                   f"{new.dtype}, expected shape {grad.shape} and dtype "
+                                   f"{grad.dtype}")
+            grad = new
+    return grad
+
+
+def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
+    """Add the total gradient of one backward to ``leaf.grad``, after the leaf's hooks."""
+    if leaf._hooks:
+        grad = _run_hooks(leaf._hooks, grad)
     if leaf.grad is None:
         # A fresh, writable array the leaf owns: the incoming one may be shared with another
         # leaf (Add passes one gradient to both inputs) or be a read-only broadcast view.
@@ -231,10 +245,7 @@ def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
             raise RuntimeError(f"{type(node).__name__}.backward: graph already freed; "
                                "pass retain_graph=True to the first backward")
         if node.hooks:
-            for hook in node.hooks:
-                replaced = hook(Tensor._wrap(grad_out))
-                if replaced is not None:
-                    grad_out = replaced.data
+            grad_out = _run_hooks(node.hooks, grad_out)
         if node.retained is not None:
             kept = node.retained()
             if kept is not None:

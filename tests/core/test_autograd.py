@@ -193,6 +193,17 @@ def test_hook_handle_remove():
     assert x.grad.tolist() == [2.0]
 
 
+@pytest.mark.parametrize("leaf", [True, False])
+def test_hook_returning_a_wrong_shape_is_an_error(leaf):
+    # A (1,) replacement for a (3,) gradient would broadcast through Mul.backward unnoticed.
+    x = nx.ones(3, requires_grad=True)
+    h = x if leaf else x * 2
+    h.register_hook(lambda g: g.sum().reshape(1))
+    with pytest.raises(RuntimeError, match=r"register_hook: .* shape \(1,\) .* expected shape "
+                                           r"\(3,\)"):
+        (h * nx.ones(3)).sum().backward()
+
+
 def test_hook_needs_requires_grad():
     with pytest.raises(RuntimeError, match="register_hook: the tensor does not require grad"):
         nx.ones(2).register_hook(lambda g: g)
