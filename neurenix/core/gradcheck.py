@@ -21,6 +21,23 @@ def _outputs(result) -> list:
     return [t for t in items if isinstance(t, Tensor) and t.dtype.kind == "f"]
 
 
+def _central_differences(f, array: np.ndarray, eps: float) -> np.ndarray:
+    """d f() / d array by central differences: each element of ``array`` (which ``f`` reads)
+    is moved by +-eps in place and restored."""
+    numeric = np.zeros_like(array)
+    flat, out = array.reshape(-1), numeric.reshape(-1)
+    with no_grad():
+        for j in range(flat.size):
+            original = flat[j]
+            flat[j] = original + eps
+            plus = f()
+            flat[j] = original - eps
+            minus = f()
+            flat[j] = original
+            out[j] = (plus - minus) / (2 * eps)
+    return numeric
+
+
 def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1e-3,
               raise_exception: bool = True, seed: int = 0) -> bool:
     """Check the gradients of ``fn`` at ``inputs`` against central differences.
@@ -75,17 +92,7 @@ def gradcheck(fn, inputs, eps: float = 1e-6, atol: float = 1e-5, rtol: float = 1
         total.backward()
     for i in checked:
         analytic = args[i].grad.data if args[i].grad is not None else np.zeros_like(arrays[i])
-        numeric = np.zeros_like(arrays[i])
-        flat, out = arrays[i].reshape(-1), numeric.reshape(-1)
-        with no_grad():
-            for j in range(flat.size):
-                original = flat[j]
-                flat[j] = original + eps
-                plus = projected(call(track=False)[1])
-                flat[j] = original - eps
-                minus = projected(call(track=False)[1])
-                flat[j] = original
-                out[j] = (plus - minus) / (2 * eps)
+        numeric = _central_differences(lambda: projected(call(track=False)[1]), arrays[i], eps)
         error = np.abs(analytic - numeric) - (atol + rtol * np.abs(numeric))
         # "not <= 0" rather than "> 0": a NaN on either side (say the function is -inf one eps
         # away) is a failure to verify, never a silent pass.
