@@ -21,10 +21,19 @@ EVERY_OP = [  # one call per differentiable op family, on a (2, 3) input
     lambda x: x.unsqueeze(0).squeeze(0), lambda x: x.expand(4, 2, 3), lambda x: x[0, 1:],
     lambda x: x[[1, 1]], lambda x: nx.cat([x, x]), lambda x: nx.stack([x, x], 1),
     lambda x: x.split(1)[1], lambda x: x.chunk(3, 1)[0], lambda x: x @ x.T, lambda x: x.clone(),
+    lambda x: nx.nn.functional.binary_cross_entropy_with_logits(x, x.detach()),
+    lambda x: nx.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach()),
+    lambda x: nx.nn.functional.mse_loss(x, x.detach() * 0), lambda x: nx.nn.functional.cross_entropy(
+        x, nx.tensor([0, 2])), lambda x: nx.nn.functional.linear(x, x),
+    lambda x: nx.conv2d(x.reshape(1, 1, 2, 3), x.reshape(1, 1, 2, 3), padding=1),
+    lambda x: nx.max_pool2d(x[None], 2, 1), lambda x: nx.avg_pool2d(x[None], 2, 1, 1),
+    lambda x: nx.interpolate(x[None, None], scale_factor=1.5, mode="bicubic"),
+    lambda x: nx.nn.functional.batch_norm(x, None, None, training=True),
 ]
 
 
-@pytest.mark.parametrize("dtype", [nx.float32, nx.float64])
+# float16 as well: SciPy's expit and ndtr have no float16 loop and once returned float64.
+@pytest.mark.parametrize("dtype", [nx.float16, nx.float32, nx.float64])
 @pytest.mark.parametrize("fn", EVERY_OP)
 def test_every_op_keeps_the_input_dtype_forward_and_backward(fn, dtype):
     x = nx.tensor(np.random.default_rng(0).uniform(0.1, 1, (2, 3)), dtype=dtype,

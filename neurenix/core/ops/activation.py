@@ -50,7 +50,9 @@ class Sigmoid(Function):
 
     @staticmethod
     def forward(ctx, x):
-        y = special.expit(x)  # stable for large |x|, unlike 1 / (1 + exp(-x))
+        # expit: stable for large |x|, unlike 1 / (1 + exp(-x)). SciPy has no float16 loop and
+        # answers float64 there, so the result is cast back (no copy for float32 / float64).
+        y = special.expit(x).astype(x.dtype, copy=False)
         ctx.save_for_backward(y)
         return y
 
@@ -84,7 +86,7 @@ class GELU(Function):
 
     @staticmethod
     def forward(ctx, x):
-        cdf = special.ndtr(x)
+        cdf = special.ndtr(x).astype(x.dtype, copy=False)  # float16: as in Sigmoid
         ctx.save_for_backward(x, cdf)
         return x * cdf
 

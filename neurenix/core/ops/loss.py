@@ -168,10 +168,8 @@ class BCEWithLogitsLoss(Function):
             g = g * w
         grad_x = grad_y = None
         if ctx.needs_input_grad[0]:
-            if pos_weight is None:
-                d = special.expit(x) - y
-            else:
-                d = (1 + (pos_weight - 1) * y) * special.expit(x) - pos_weight * y
+            p = special.expit(x).astype(x.dtype, copy=False)  # float16 stays float16
+            d = p - y if pos_weight is None else (1 + (pos_weight - 1) * y) * p - pos_weight * y
             grad_x = g * d
         if ctx.needs_input_grad[1]:
             d = -x if pos_weight is None else (pos_weight - 1) * softplus - x
