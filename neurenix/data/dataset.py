@@ -13,10 +13,10 @@ class Dataset:
     sample) and ``__len__()``. ``a + b`` concatenates two datasets."""
 
     def __getitem__(self, index):
-        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")
+        raise NotImplementedError(f"{type(self).__name__} must define __getitem__")  # abstract
 
     def __len__(self) -> int:
-        raise NotImplementedError(f"{type(self).__name__} must define __len__")
+        raise NotImplementedError(f"{type(self).__name__} must define __len__")  # abstract
 
     def __add__(self, other: "Dataset") -> "ConcatDataset":
         return ConcatDataset([self, other])

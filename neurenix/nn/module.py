@@ -87,8 +87,8 @@ class Module:
                             f"Module.__init__(), which takes none")
 
     def forward(self, *args, **kwargs):
-        raise NotImplementedError(f'Module [{type(self).__name__}] is missing the required '
-                                  f'"forward" function')
+        message = f'Module [{type(self).__name__}] is missing the required "forward" function'
+        raise NotImplementedError(message)  # abstract: every Module defines its forward
 
     def __call__(self, *args, **kwargs):
         if self._hooks is None:  # the hot path: one attribute test, then forward

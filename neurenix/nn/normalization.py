@@ -50,7 +50,7 @@ class _BatchNorm(Module):
                 init.zeros_(self.bias)
 
     def _check_input_dim(self, input: Tensor) -> None:
-        raise NotImplementedError  # each subclass names the ranks it accepts
+        raise NotImplementedError  # abstract: each subclass names the ranks it accepts
 
     def forward(self, input: Tensor) -> Tensor:
         self._check_input_dim(input)

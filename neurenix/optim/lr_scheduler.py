@@ -45,7 +45,7 @@ class LRScheduler:
 
     def get_lr(self) -> list:
         """The next learning rate of each group (from the current ones: a recurrence)."""
-        raise NotImplementedError  # each schedule defines its rule
+        raise NotImplementedError  # abstract: each schedule defines its rule
 
     def step(self, epoch: int = None) -> None:
         """Advance one epoch (or jump to ``epoch``, using the closed form where there is one)."""

@@ -89,7 +89,7 @@ class Optimizer:
         return loss
 
     def _step_group(self, group: dict) -> None:
-        raise NotImplementedError  # each optimizer defines its update
+        raise NotImplementedError  # abstract: each optimizer defines its update
 
     # ----- state dict -------------------------------------------------------------------------
     def state_dict(self) -> dict:
