@@ -23,8 +23,9 @@ EVERY_OP = [  # one call per differentiable op family, on a (2, 3) input
     lambda x: x.split(1)[1], lambda x: x.chunk(3, 1)[0], lambda x: x @ x.T, lambda x: x.clone(),
     lambda x: nx.nn.functional.binary_cross_entropy_with_logits(x, x.detach()),
     lambda x: nx.nn.functional.binary_cross_entropy(x.sigmoid(), x.detach()),
-    lambda x: nx.nn.functional.mse_loss(x, x.detach() * 0), lambda x: nx.nn.functional.cross_entropy(
-        x, nx.tensor([0, 2])), lambda x: nx.nn.functional.linear(x, x),
+    lambda x: nx.nn.functional.mse_loss(x, x.detach() * 0),
+    lambda x: nx.nn.functional.cross_entropy(x, nx.tensor([0, 2])),
+    lambda x: nx.nn.functional.linear(x, x),
     lambda x: nx.conv2d(x.reshape(1, 1, 2, 3), x.reshape(1, 1, 2, 3), padding=1),
     lambda x: nx.max_pool2d(x[None], 2, 1), lambda x: nx.avg_pool2d(x[None], 2, 1, 1),
     lambda x: nx.interpolate(x[None, None], scale_factor=1.5, mode="bicubic"),
