@@ -23,8 +23,8 @@ def promote(op: str, x, y):
     as a scalar, as in PyTorch: see ``dtypes.result_dtype``). A Python number is left as it is:
     NumPy gives it the array's dtype, so ``x * 2`` stays float32. A NumPy scalar becomes a 0-d
     array of the tensor's dtype (left alone, ``np.float64(2) * x`` would be float64). A list or
-    an array becomes a Tensor. An integer tensor meeting a float becomes the default float dtype, as in
-    PyTorch.
+    an array becomes a Tensor. An integer tensor meeting a float becomes the default float
+    dtype, as in PyTorch.
     """
     if isinstance(x, Tensor):
         if isinstance(y, Tensor):
