@@ -126,8 +126,11 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        shifted = x - x.max(axis=dim, keepdims=True, initial=-np.inf)  # as in Softmax
-        y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
+        if x.shape[dim] == 0:  # nothing to normalise (NumPy has no max of nothing)
+            y = x.copy()
+        else:
+            shifted = x - x.max(axis=dim, keepdims=True)
+            y = shifted - np.log(np.exp(shifted).sum(axis=dim, keepdims=True))
         ctx.save_for_backward(y)
         return y
 
