@@ -126,7 +126,7 @@ class LogSoftmax(Function):
     @staticmethod
     def forward(ctx, x, dim):
         ctx.dim = dim
-        if x.shape[dim] == 0:  # nothing to normalise (NumPy has no max of nothing)
+        if x.size == 0:  # nothing to normalise (NumPy has no max of nothing)
             y = x.copy()
         else:
             shifted = x - x.max(axis=dim, keepdims=True)
