@@ -90,6 +90,17 @@ def test_max_pool_ties_pick_the_first_maximum_like_torch(name, args):
     assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(x, *args), x)
 
 
+@pytest.mark.filterwarnings("ignore:invalid value")  # the contracted loss sums -inf terms
+@pytest.mark.parametrize("args", [(3, 1, 1), (2, 2, 1), (3, 2, 1, 2, True), ((2, 3), 1, (1, 1))])
+def test_max_pool_of_minus_inf_routes_the_gradient_into_the_input_like_torch(args):
+    # -inf padding ties with -inf inputs: the gradient must reach the window's first input
+    # position (PyTorch), not vanish into the padding.
+    torch = pytest.importorskip("torch")
+    x = np.full((1, 2, 5, 6), -np.inf)
+    x[0, 1, 2:, 3:] = np.random.default_rng(3).standard_normal((3, 3))
+    assert_matches(torch, lambda lib, x: _functional(lib).max_pool2d(x, *args), x)
+
+
 @pytest.mark.parametrize("name, args", [("max_pool2d", (2,)), ("avg_pool2d", (3, 2, 1)),
                                         ("adaptive_avg_pool2d", (2,)),
                                         ("adaptive_max_pool2d", (2,))])

@@ -41,6 +41,18 @@ def _padded(x: np.ndarray, padding: tuple, reach: tuple, out_size: tuple, stride
     return constant_pad_array(x, widths, value)
 
 
+def _first_inside(argmax, out, size, kernel, stride, padding, dilation) -> None:
+    """Where a window's maximum is -inf, point ``argmax`` at the window's first position inside
+    the input, as PyTorch does: the -inf padding would otherwise win the tie and swallow the
+    gradient (an all -inf window, e.g. of masked scores)."""
+    inside = [((np.arange(o)[None] * s + np.arange(k)[:, None] * d - p >= 0) &
+               (np.arange(o)[None] * s + np.arange(k)[:, None] * d - p < n))  # (K, O) per axis
+              for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out.shape[2:])]
+    taps = (inside[0][:, None, :, None] & inside[1][None, :, None, :])  # (KH, KW, OH, OW)
+    first = taps.reshape(-1, *out.shape[2:]).argmax(axis=0).astype(argmax.dtype)
+    np.copyto(argmax, first, where=np.isneginf(out))
+
+
 class MaxPool2d(Function):
     """out = max over each window.  dL/dx: each output's gradient goes to the first position
     holding its maximum (PyTorch's choice), found again through the saved argmax."""
@@ -64,6 +76,8 @@ class MaxPool2d(Function):
                 better |= np.isnan(slab)  # NaN wins and stays, as in PyTorch
                 np.copyto(out, slab, where=better)
                 argmax[better] = i * KW + j
+        if xp is not x and np.isneginf(out).any():
+            _first_inside(argmax, out, x.shape[2:], kernel, stride, padding, dilation)
         ctx.kernel, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
         ctx.x_shape, ctx.padded_shape = x.shape, xp.shape
         ctx.save_for_backward(argmax)
