@@ -268,3 +268,21 @@ def test_flatten_and_identity_shapes():
     assert nx.nn.Flatten()(x).shape == (2, 60)
     assert nx.nn.Flatten(2)(x).shape == (2, 3, 20)
     assert nx.nn.Identity()(x) is x
+
+
+@pytest.mark.filterwarnings("ignore:Initializing zero-element tensors")  # PyTorch's own init
+@pytest.mark.parametrize("in_features, out_features", [(0, 3), (3, 0)])
+def test_linear_with_an_empty_side_matches_torch(in_features, out_features):
+    torch = pytest.importorskip("torch")
+    layer = nx.nn.Linear(in_features, out_features)
+    x = nx.randn(2, in_features, requires_grad=True)
+    out = layer(x)
+    out.sum().backward()
+    twin = torch.nn.Linear(in_features, out_features)
+    twin.load_state_dict({k: torch.tensor(v.numpy()) for k, v in layer.state_dict().items()})
+    tx = torch.tensor(x.numpy(), requires_grad=True)
+    t_out = twin(tx)
+    t_out.sum().backward()
+    np.testing.assert_allclose(out.numpy(), t_out.detach().numpy())
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy())
+    np.testing.assert_allclose(layer.weight.grad.numpy(), twin.weight.grad.numpy())

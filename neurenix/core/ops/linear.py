@@ -14,8 +14,10 @@ class Linear(Function):
     @staticmethod
     def forward(ctx, x, w, b):
         ctx.save_for_backward(x, w)
-        # Leading axes are folded into one, so the product is a single 2-D BLAS call.
-        out = np.matmul(x.reshape(-1, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
+        # Leading axes are folded into one, so the product is a single 2-D BLAS call. (Their
+        # count is spelled out: reshape(-1, 0) is ambiguous for Linear(0, n).)
+        rows = int(np.prod(x.shape[:-1]))
+        out = np.matmul(x.reshape(rows, x.shape[-1]), w.T).reshape(x.shape[:-1] + (w.shape[0],))
         if b is not None:
             out += b
         return out
@@ -24,9 +26,10 @@ class Linear(Function):
     def backward(ctx, grad_out):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad
-        g = grad_out.reshape(-1, w.shape[0])
+        rows = int(np.prod(x.shape[:-1]))
+        g = grad_out.reshape(rows, w.shape[0])
         grad_x = (g @ w).reshape(x.shape) if need_x else None
-        grad_w = g.T @ x.reshape(-1, w.shape[1]) if need_w else None
+        grad_w = g.T @ x.reshape(rows, w.shape[1]) if need_w else None
         grad_b = g.sum(axis=0) if need_b else None
         return grad_x, grad_w, grad_b
 
