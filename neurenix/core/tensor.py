@@ -47,6 +47,10 @@ class Tensor:
             if array.dtype.kind not in "biuf":
                 raise TypeError(f"Tensor: data must be numbers or bools, got dtype {array.dtype} "
                                 f"from {type(data).__name__}")
+        self._adopt(array, requires_grad)
+
+    def _adopt(self, array: np.ndarray, requires_grad: bool) -> None:
+        """Make this new tensor (or Parameter) hold ``array``, uncopied, with no graph."""
         self.data = array
         self.grad = None
         self.requires_grad = False

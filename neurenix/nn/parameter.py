@@ -29,13 +29,7 @@ class Parameter(Tensor):
             array = data.data
         else:
             array = Tensor(data).data
-        self.data = array
-        self.grad = None
-        self.requires_grad = False
-        self._node = None
-        self._hooks = None
-        if requires_grad:
-            self.requires_grad_(True)
+        self._adopt(array, requires_grad)
 
     def __repr__(self) -> str:
         return "Parameter containing:\n" + super().__repr__()
