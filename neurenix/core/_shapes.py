@@ -52,3 +52,16 @@ def pair(op: str, name: str, value) -> tuple:
     if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):
         raise ValueError(f"{op}: {name} must be an int or a pair of ints, got {value!r}")
     return (int(value[0]), int(value[1]))
+
+
+def int_args(op: str, name: str, values: tuple) -> tuple:
+    """Integers given as ``f(2, 3)`` or ``f((2, 3))`` (a size, a shape, dims) as a tuple of ints;
+    a float or other non-integer is refused rather than truncated (``zeros(2.5)`` is an error,
+    as in PyTorch)."""
+    if len(values) == 1 and isinstance(values[0], (tuple, list)):
+        values = values[0]
+    values = tuple(values)
+    for v in values:
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)):
+            raise TypeError(f"{op}: {name} must be integers, got {values!r}")
+    return tuple(int(v) for v in values)

@@ -9,14 +9,13 @@ one generator (seeded by ``nx.manual_seed``).
 import numpy as np
 
 from . import dtypes, random
+from ._shapes import int_args
 from .tensor import Tensor
 
 
 def _size(op: str, size) -> tuple:
-    """The shape given as ``f(2, 3)`` or ``f((2, 3))``."""
-    if len(size) == 1 and isinstance(size[0], (tuple, list)):
-        size = size[0]
-    size = tuple(int(s) for s in size)
+    """The shape given as ``f(2, 3)`` or ``f((2, 3))``, checked to be non-negative integers."""
+    size = int_args(op, "size", size)
     if any(s < 0 for s in size):
         raise ValueError(f"{op}: size {size} has a negative dimension")
     return size

@@ -255,3 +255,12 @@ def test_chunk_and_split_need_positive_sizes():
         nx.ones(4).chunk(0)
     with pytest.raises(ValueError, match="split: split_size must be positive, got 0"):
         nx.ones(4).split(0)
+
+
+@pytest.mark.parametrize("call", [lambda: nx.zeros(6).reshape(2.0, 3),
+                                  lambda: nx.zeros(2, 3).permute(1.0, 0),
+                                  lambda: nx.zeros(1, 3).expand((2.5, 3)),
+                                  lambda: nx.zeros(2.5, 3), lambda: nx.randn((2, True))])
+def test_sizes_and_dims_must_be_integers_not_truncated_floats(call):
+    with pytest.raises(TypeError, match="must be integers"):
+        call()

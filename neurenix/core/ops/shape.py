@@ -3,7 +3,7 @@ each backward moves the gradient back the same way."""
 import numpy as np
 
 from .. import dtypes
-from .._shapes import normalize_dim, normalize_dims, unbroadcast
+from .._shapes import int_args, normalize_dim, normalize_dims, unbroadcast
 from ..autograd import Function
 from ..tensor import Tensor
 
@@ -88,12 +88,6 @@ class Cat(Function):
         return grads
 
 
-def _shape_arg(shape) -> tuple:
-    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = shape[0]
-    return tuple(int(s) for s in shape)
-
-
 def reshape(x: Tensor, *shape) -> Tensor:
     """``x`` with a new shape of the same number of elements; one entry may be -1 (inferred).
     Given as ``reshape(x, 2, 3)`` or ``reshape(x, (2, 3))``; ``view`` is the same op.
@@ -101,7 +95,7 @@ def reshape(x: Tensor, *shape) -> Tensor:
     Shape: (*) -> ``shape``.  Returns ``x`` itself when the shape is unchanged.
     Raises: RuntimeError naming both shapes when the sizes do not match.
     """
-    shape = _shape_arg(shape)
+    shape = int_args("reshape", "shape", shape)
     if shape == x.shape:
         return x
     if min(shape, default=0) >= -1:  # NumPy would read any negative length as -1
@@ -136,7 +130,7 @@ def permute(x: Tensor, *dims) -> Tensor:
     Raises: ValueError naming ``dims`` and the shape when ``dims`` is not a permutation;
         IndexError for a dim out of range (3 for a 2-D tensor is not taken as 3 % 2).
     """
-    dims = _shape_arg(dims)
+    dims = int_args("permute", "dims", dims)
     axes = tuple(normalize_dim("permute", d, x.ndim) for d in dims) if len(dims) == x.ndim else ()
     if len(dims) != x.ndim or sorted(axes) != list(range(x.ndim)):
         raise ValueError(f"permute: dims {dims} is not a permutation of the {x.ndim} axes of "
@@ -174,7 +168,7 @@ def expand(x: Tensor, *sizes) -> Tensor:
     """``x`` broadcast to ``sizes`` without copying; -1 keeps an axis's length, and new leading
     axes may be added.  Shape: (a, 1) -> (n, a, m) with sizes (n, -1, m).
     Raises: ValueError naming both shapes when ``x`` does not broadcast to ``sizes``."""
-    sizes = _shape_arg(sizes)
+    sizes = int_args("expand", "sizes", sizes)
     lead = len(sizes) - x.ndim
     if lead < 0 or -1 in sizes[:lead]:  # -1 keeps a length, so new leading axes cannot use it
         raise ValueError(f"expand: cannot expand a tensor of shape {x.shape} to {sizes}")
