@@ -1,7 +1,7 @@
 """The core of neurenix: Tensor, autograd, the differentiable ops, and their helpers."""
 from .tensor import Tensor  # first: the ops it imports at its end need the class
-from .autograd import (Function, detect_anomaly, enable_grad, is_grad_enabled, no_grad,
-                       set_grad_enabled)
+from .autograd import (Function, detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
+                       no_grad, set_grad_enabled)
 from .checkpoint import checkpoint, enable_gradient_checkpointing, is_checkpointing_enabled
 from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32, int64,
                      set_default_dtype)

@@ -2,14 +2,14 @@
 import numpy as np
 
 
-def unbroadcast(grad: np.ndarray, shape: tuple) -> np.ndarray:
-    """Sum ``grad`` down to ``shape``: the adjoint of broadcasting ``shape`` up to
-    ``grad.shape``."""
+def unbroadcast(grad, shape: tuple):
+    """Sum ``grad`` (a Tensor) down to ``shape``: the adjoint of broadcasting ``shape`` up to
+    ``grad.shape``. Written in Tensor ops, so it is differentiable again."""
     if grad.shape == shape:
         return grad
     lead = grad.ndim - len(shape)  # axes that broadcasting prepended
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
-    return grad.sum(axis=axes, keepdims=True).reshape(shape)
+    return grad.sum(dim=axes, keepdim=True).reshape(shape)
 
 
 def normalize_dims(op: str, dim, ndim: int) -> tuple:

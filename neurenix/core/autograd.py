@@ -1,61 +1,146 @@
-"""Reverse-mode automatic differentiation: Function, the backward walk, and grad mode.
+"""Reverse-mode automatic differentiation to any order: Function, the backward walk, grad mode.
 
-Every differentiable op is a ``Function`` subclass with a ``forward`` and a ``backward`` written
-side by side on NumPy arrays. ``Function.apply`` runs the forward and, when grad mode is on and an
-input requires grad, keeps the instance as the graph node of the result (``ctx`` *is* the node).
+Every differentiable op is a ``Function`` subclass with a ``forward`` on NumPy arrays and a
+``backward`` written side by side with it in neurenix's own Tensor ops. ``Function.apply`` runs
+the forward and, when grad mode is on and an input requires grad, keeps the instance as the
+graph node of the result (``ctx`` *is* the node).
+
+Because a backward is made of ordinary ops, running it with grad mode on records a graph of the
+gradient itself: ``backward(create_graph=True)`` or ``grad(..., create_graph=True)`` gives
+gradients that can be differentiated again, to any order (a Hessian-vector product, a gradient
+penalty). Without ``create_graph`` the same code runs with grad mode off and records nothing.
+
+Saving for backward. A forward calls ``ctx.save_for_backward(*arrays)`` with the arrays it
+needs later. ``apply`` then looks at each one: the array of an input becomes that input
+Tensor, the output array becomes the output Tensor (rebuilt on each ``saved_tensors`` read, so
+the node holds no reference to its own result), anything else a constant Tensor. A backward
+therefore computes with Tensors on the graph, and a second derivative flows through them.
 
 A node remembers its parents (the nodes that made its inputs, or the leaf tensors themselves),
-never the intermediate input tensors: an activation stays alive only if an op saved it for its
-backward. ``backward`` works on arrays, so the gradients it computes are first-order only: there
-is no differentiating through a backward pass.
-
-``Tensor.backward`` sorts the graph topologically without recursion (a chain of 100,000 ops
-works), walks it in reverse, pops each node's gradient as it is used, sums the gradients that
-reach each leaf and adds them to its ``.grad``, and frees each node's saved arrays unless
-``retain_graph=True``.
+never the intermediate input tensors: an activation stays alive only if an op saved it.
 """
-import contextlib
+import functools
 import os
+import threading
 import traceback
 
 import numpy as np
 
 from .tensor import Tensor
 
-_grad_enabled = True
-_anomaly_enabled = False
-_FREED = object()  # saved_tensors of a node whose backward already ran without retain_graph
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # neurenix/
+_FREED = object()   # the saved tensors of a node whose backward ran without retain_graph
+_OUTPUT = object()  # stands for the node's own output among its saved tensors
+
+
+# ----- grad mode (per thread) -----------------------------------------------------------------
+class _GradState(threading.local):
+    """Grad mode of the current thread: every thread starts with grad enabled, as PyTorch."""
+
+    def __init__(self):
+        self.enabled = True
+
+
+_state = _GradState()
+_anomaly_enabled = False  # global, as PyTorch's anomaly mode
 
 
 def is_grad_enabled() -> bool:
-    """True when ops record a graph (the default), False inside ``no_grad``."""
-    return _grad_enabled
+    """True when ops record a graph in this thread (the default), False inside ``no_grad``."""
+    return _state.enabled
 
 
-@contextlib.contextmanager
-def set_grad_enabled(mode: bool):
-    """Context (or decorator) that turns graph recording on or off."""
-    global _grad_enabled
-    previous, _grad_enabled = _grad_enabled, bool(mode)
-    try:
-        yield
-    finally:
-        _grad_enabled = previous
+class _GradMode:
+    """A context manager that sets this thread's grad mode and restores it on exit; also a
+    decorator, with or without parentheses (``@nx.no_grad`` and ``@nx.no_grad()``)."""
+
+    mode = True
+
+    def __new__(cls, func=None):
+        if func is None:
+            return super().__new__(cls)
+        return cls()(func)  # used bare as a decorator: ``@no_grad`` on ``func``
+
+    def __enter__(self):
+        self.previous, _state.enabled = _state.enabled, self.mode
+
+    def __exit__(self, *exc_info):
+        _state.enabled = self.previous
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def in_mode(*args, **kwargs):
+            with self.__class__():
+                return func(*args, **kwargs)
+        return in_mode
 
 
-def no_grad():
-    """Context (or decorator, ``@nx.no_grad()``) in which ops record nothing."""
-    return set_grad_enabled(False)
+class no_grad(_GradMode):
+    """Context (or decorator) in which ops record nothing: for inference and optimizer steps."""
+
+    mode = False
 
 
-def enable_grad():
+class enable_grad(_GradMode):
     """Context (or decorator) that turns graph recording back on inside ``no_grad``."""
-    return set_grad_enabled(True)
+
+    mode = True
 
 
-@contextlib.contextmanager
-def detect_anomaly():
+class inference_mode(_GradMode):
+    """Context (or decorator) for inference: ops record nothing, as under ``no_grad``.
+
+    Args: mode: True (the default) turns recording off; ``inference_mode(False)`` leaves grad
+        mode as it is. (PyTorch also marks the tensors made inside as unusable for autograd
+        later; neurenix records nothing for them either way, so they are ordinary tensors.)
+    """
+
+    def __new__(cls, mode=True):
+        if callable(mode):
+            return super().__new__(cls)(mode)  # ``@nx.inference_mode`` without parentheses
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool = True):
+        self.inference = bool(mode)
+
+    def __enter__(self):
+        self.previous = _state.enabled
+        if self.inference:
+            _state.enabled = False
+
+    def __call__(self, func):
+        @functools.wraps(func)
+        def in_mode(*args, **kwargs):
+            with inference_mode(self.inference):
+                return func(*args, **kwargs)
+        return in_mode
+
+
+class set_grad_enabled(_GradMode):
+    """Set grad mode to ``mode``: at once when called (``nx.set_grad_enabled(False)``), until the
+    end of the block when used as a context, or around each call when used as a decorator."""
+
+    def __new__(cls, mode):
+        return super().__new__(cls)
+
+    def __init__(self, mode: bool):
+        self.mode = bool(mode)
+        self.previous, _state.enabled = _state.enabled, self.mode
+
+    def __enter__(self):
+        pass  # the mode was set by the call itself
+
+    def __call__(self, func):
+        _state.enabled = self.previous  # decorating does not change the mode now
+
+        @functools.wraps(func)
+        def in_mode(*args, **kwargs):
+            with set_grad_enabled(self.mode):
+                return func(*args, **kwargs)
+        return in_mode
+
+
+class detect_anomaly:
     """Context in which a NaN or inf produced by a backward raises a RuntimeError naming the op
     whose backward produced it and the line of user code that ran its forward.
 
@@ -69,66 +154,101 @@ def detect_anomaly():
         RuntimeError: detect_anomaly: Sqrt.backward returned a gradient for input 0 that
         contains inf; its forward was called at train.py:12 (loss = model(x).sqrt().sum())
     """
-    global _anomaly_enabled
-    previous, _anomaly_enabled = _anomaly_enabled, True
-    try:
-        yield
-    finally:
-        _anomaly_enabled = previous
+
+    def __enter__(self):
+        global _anomaly_enabled
+        self.previous, _anomaly_enabled = _anomaly_enabled, True
+
+    def __exit__(self, *exc_info):
+        global _anomaly_enabled
+        _anomaly_enabled = self.previous
 
 
+# ----- Function: one op, one graph node -------------------------------------------------------
 class Function:
     """One differentiable op; an instance is one node of the graph (the ``ctx``).
 
     Subclasses define ``forward(ctx, *args)`` on NumPy arrays (tensor arguments arrive as their
-    arrays, other arguments unchanged) and ``backward(ctx, grad_out)`` returning one gradient
-    array per argument, ``None`` where there is none.
+    arrays, other arguments unchanged) and ``backward(ctx, grad_out)`` on Tensors, returning one
+    gradient Tensor per argument, ``None`` where there is none.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "saved_tensors", "out_meta", "hooks", "retained",
-                 "creation", "__weakref__")
+    __slots__ = ("parents", "needs_input_grad", "_saved", "_out", "out_meta", "hooks",
+                 "retained", "creation", "__weakref__")
 
     def save_for_backward(self, *arrays) -> None:
-        """Keep ``arrays`` (NumPy arrays) as ``ctx.saved_tensors`` for ``backward``; freed after
-        it unless ``retain_graph``."""
-        self.saved_tensors = arrays
+        """Called by ``forward``: keep ``arrays`` for ``backward``, which reads them as Tensors
+        from ``ctx.saved_tensors`` (see the module docstring). Freed after the backward unless
+        ``retain_graph``."""
+        self._saved = arrays
 
     @property
-    def metas(self) -> tuple:
-        """(shape, dtype) of each input that requires grad, None for the others: what each
-        gradient ``backward`` returns must match."""
-        return tuple(None if p is None else p.out_meta if isinstance(p, Function)
-                     else (p.data.shape, p.data.dtype) for p in self.parents)
+    def saved_tensors(self) -> tuple:
+        """What ``forward`` saved, as Tensors: inputs and the output on the graph, so that a
+        backward written with them can itself be differentiated."""
+        saved = self._saved
+        if saved is _FREED:
+            raise RuntimeError(f"{type(self).__name__}.backward: graph already freed; pass "
+                               "retain_graph=True to the first backward")
+        return tuple(self._output() if s is _OUTPUT else s for s in saved)
+
+    def _output(self) -> Tensor:
+        """The output of this node as a Tensor on the graph (a new wrapper of the same array)."""
+        out = Tensor._wrap(self._out)
+        out._requires_grad = True
+        out._node = self
+        return out
+
+    def _keep_saved(self, args, raw, out: np.ndarray) -> None:
+        """Turn the arrays ``forward`` saved into Tensors: an input's array into that input,
+        the output (``raw`` as forward returned it, ``out`` as an array) into the ``_OUTPUT``
+        mark, any other array into a constant Tensor."""
+        kept = []
+        for s in self._saved:
+            if s is raw or s is out:
+                kept.append(_OUTPUT)
+                self._out = out
+                continue
+            for a in args:
+                if isinstance(a, Tensor) and a.data is s:
+                    kept.append(a)
+                    break
+            else:  # an array of the forward's own, or a number, which stays a number
+                kept.append(Tensor._wrap(np.asarray(s)) if isinstance(s, (np.ndarray, np.generic))
+                            else s)
+        self._saved = tuple(kept)
 
     @classmethod
     def apply(cls, *args) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and, when grad mode is on and a tensor
         argument requires grad, record this call as the graph node of the result."""
         ctx = object.__new__(cls)
-        ctx.saved_tensors = ()
+        ctx._saved = ()
         # One pass over the arguments: the arrays forward sees, and which inputs need a gradient.
         # (A plain loop: this runs for every op, and it is faster than two comprehensions.)
         arrays, needs = [], []
         for a in args:
             if isinstance(a, Tensor):
                 arrays.append(a.data)
-                needs.append(a.requires_grad)
+                needs.append(a._requires_grad)
             else:
                 arrays.append(a)
                 needs.append(False)
-        out = cls.forward(ctx, *arrays)
-        if type(out) is not np.ndarray:  # NumPy turns 0-d results into scalars; keep arrays
-            out = np.asarray(out)
+        record = _state.enabled and True in needs
+        ctx.needs_input_grad = tuple(needs) if record else ()
+        raw = cls.forward(ctx, *arrays)
+        # NumPy turns 0-d results into scalars; a Tensor always holds an array
+        out = raw if type(raw) is np.ndarray else np.asarray(raw)
         result = Tensor._wrap(out)
-        if not _grad_enabled or True not in needs:
+        if not record:
             return result
-        needs = tuple(needs)
-        ctx.needs_input_grad = needs
+        if ctx._saved:
+            ctx._keep_saved(args, raw, out)
         ctx.parents = tuple([(a._node or a) if n else None for a, n in zip(args, needs)])
         ctx.out_meta = (out.shape, out.dtype)
         ctx.hooks = ctx.retained = None
         ctx.creation = traceback.extract_stack()[:-2] if _anomaly_enabled else None
-        result.requires_grad = True
+        result._requires_grad = True
         result._node = ctx
         return result
 
@@ -140,36 +260,48 @@ class Function:
 
     @staticmethod
     def backward(ctx, grad_out):
-        """From ``grad_out`` (the output's shape and dtype), one gradient array per forward
-        argument, each of its input's shape and dtype, or None (non-tensors, or where
-        ``ctx.needs_input_grad[i]`` is False)."""
+        """From ``grad_out`` (a Tensor of the output's shape and dtype), one gradient Tensor per
+        forward argument, each of its input's shape and dtype, or None (non-tensors, or where
+        ``ctx.needs_input_grad[i]`` is False). Written in Tensor ops, so it is differentiable."""
         raise NotImplementedError  # abstract: every op defines its backward
 
 
-def _topological_order(root: Function) -> list:
-    """Nodes reachable from ``root``, each after every node it depends on. No recursion: an
-    explicit stack of (node, iterator over its parents) resumes where it left off."""
-    order, seen, stack = [], {root}, [(root, iter(root.parents))]
+# ----- the backward walk ----------------------------------------------------------------------
+def _topological_order(roots) -> list:
+    """Nodes reachable from ``roots``, each after every node it depends on. No recursion: a
+    node is pushed twice, once to push its parents and once, after them, to be placed."""
+    order, done, stack = [], set(), [(root, False) for root in roots]
     while stack:
-        node, parents = stack[-1]
-        for p in parents:
-            if isinstance(p, Function) and p not in seen:
-                seen.add(p)
-                stack.append((p, iter(p.parents)))
-                break
-        else:  # every parent is placed: place the node
-            stack.pop()
+        node, parents_placed = stack.pop()
+        if node in done:
+            continue
+        if parents_placed:
+            done.add(node)
             order.append(node)
+        else:
+            stack.append((node, True))
+            stack.extend((p, False) for p in node.parents if isinstance(p, Function))
     return order
 
 
-def _run_hooks(hooks, grad: np.ndarray) -> np.ndarray:
+def _leading_to(order: list, targets: set) -> list:
+    """The nodes of ``order`` from which some target (a node or a leaf) can be reached: only
+    their backward is needed to compute the targets' gradients."""
+    needed = set()
+    for node in order:  # parents come first, so each parent is decided before its children
+        if node in targets or any(p is not None and (p in needed or p in targets)
+                                  for p in node.parents):
+            needed.add(node)
+    return [node for node in order if node in needed]
+
+
+def _run_hooks(hooks, grad: Tensor) -> Tensor:
     """``grad`` after each ``register_hook`` hook in turn; a hook may return a replacement of
     the same shape and dtype (anything else would be silently broadcast further down)."""
     for hook in hooks:
-        replaced = hook(Tensor._wrap(grad))
+        replaced = hook(grad)
         if replaced is not None:
-            new = replaced.data if isinstance(replaced, Tensor) else np.asarray(replaced)
+            new = replaced if isinstance(replaced, Tensor) else Tensor(np.asarray(replaced))
             if new.shape != grad.shape or new.dtype != grad.dtype:
                 raise RuntimeError(f"register_hook: hook {getattr(hook, '__name__', hook)!r} "
                                    f"returned a gradient of shape {new.shape} and dtype "
@@ -177,18 +309,6 @@ def _run_hooks(hooks, grad: np.ndarray) -> np.ndarray:
                                    f"{grad.dtype}")
             grad = new
     return grad
-
-
-def _accumulate_leaf(leaf: Tensor, grad: np.ndarray) -> None:
-    """Add the total gradient of one backward to ``leaf.grad``, after the leaf's hooks."""
-    if leaf._hooks:
-        grad = _run_hooks(leaf._hooks, grad)
-    if leaf.grad is None:
-        # A fresh, writable array the leaf owns: the incoming one may be shared with another
-        # leaf (Add passes one gradient to both inputs) or be a read-only broadcast view.
-        leaf.grad = Tensor._wrap(np.array(grad, copy=True))
-    else:
-        leaf.grad.data += grad
 
 
 def _where(node: Function) -> str:
@@ -200,80 +320,187 @@ def _where(node: Function) -> str:
     return f"; its forward was called at {f.filename}:{f.lineno} ({f.line})"
 
 
-def _wrong_grad(node: Function, index: int, grad: np.ndarray) -> RuntimeError:
-    shape, dtype = node.metas[index]
-    return RuntimeError(f"{type(node).__name__}.backward: gradient {index} has shape "
-                        f"{grad.shape} and dtype {grad.dtype}, expected shape {shape} and dtype "
-                        f"{dtype} like its input")
-
-
-def _check_finite(node: Function, what: str, grad: np.ndarray) -> None:
-    if not np.isfinite(grad).all():
-        bad = "nan" if np.isnan(grad).any() else "inf"
+def _check_finite(node: Function, what: str, grad: Tensor) -> None:
+    if not np.isfinite(grad.data).all():
+        bad = "nan" if np.isnan(grad.data).any() else "inf"
         raise RuntimeError(f"detect_anomaly: {type(node).__name__}.backward {what} contains "
                            f"{bad}{_where(node)}")
 
 
-def backward(tensor: Tensor, gradient=None, retain_graph: bool = False) -> None:
-    """Accumulate d(tensor)/d(leaf) * gradient into the ``.grad`` of every leaf that requires it."""
+def _receive(node: Function, grad_out: Tensor, create_graph: bool) -> Tensor:
+    """What happens to the total gradient of a node's output before its backward runs: the
+    tensor's hooks, ``retain_grad``, and anomaly detection."""
+    if node.hooks:
+        grad_out = _run_hooks(node.hooks, grad_out)
+    if node.retained is not None:
+        kept = node.retained()
+        if kept is not None:
+            g = grad_out if create_graph else grad_out.detach()
+            kept.grad = g if kept.grad is None else kept.grad + g
+    if _anomaly_enabled:
+        _check_finite(node, "received a gradient that", grad_out)
+    return grad_out
+
+
+def _checked(node: Function, in_grads) -> list:
+    """(parent, gradient) for each gradient ``node.backward`` returned, after checking that it
+    has its input's shape and dtype: the engine never reshapes a gradient, so a wrong one is
+    the op's bug, reported here."""
+    if len(in_grads) != len(node.parents):
+        raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
+                           f"gradients for {len(node.parents)} forward arguments")
+    pairs = []
+    for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
+        if parent is None or g is None:
+            continue
+        shape, dtype = parent.out_meta if isinstance(parent, Function) else (
+            parent.data.shape, parent.data.dtype)
+        if g.data.shape != shape or g.data.dtype != dtype:
+            raise RuntimeError(f"{type(node).__name__}.backward: gradient {i} has shape "
+                               f"{g.data.shape} and dtype {g.data.dtype}, expected shape {shape} "
+                               f"and dtype {dtype} like its input")
+        if _anomaly_enabled:
+            _check_finite(node, f"returned a gradient for input {i} that", g)
+        pairs.append((parent, g))
+    return pairs
+
+
+def _backward_pass(seeds, retain_graph: bool, create_graph: bool, targets=None) -> dict:
+    """Propagate the ``seeds`` ((tensor, gradient) pairs) back through the graph.
+
+    Returns the total gradient reaching each leaf (all of them, or only ``targets``: a set of
+    leaf tensors and nodes, whose gradients are captured as they pass). Runs in grad mode
+    ``create_graph``, so the backward ops record a graph of the gradients exactly when asked.
+    """
+    grads = {}
+    for tensor, g in seeds:
+        key = tensor._node or tensor
+        grads[key] = g if key not in grads else grads[key] + g
+    order = _topological_order([t._node for t, _ in seeds if t._node is not None])
+    if targets is not None:
+        order = _leading_to(order, targets)
+    captured = {}
+    with set_grad_enabled(create_graph):
+        for node in reversed(order):
+            grad_out = grads.pop(node, None)
+            if grad_out is None:  # no path from the roots carried a gradient here
+                continue
+            if node._saved is _FREED:  # checked here too: an op may have saved nothing
+                raise RuntimeError(f"{type(node).__name__}.backward: graph already freed; "
+                                   "pass retain_graph=True to the first backward")
+            grad_out = _receive(node, grad_out, create_graph)
+            if targets is not None and node in targets:
+                captured[node] = grad_out
+            in_grads = node.backward(node, grad_out)
+            if not retain_graph:
+                node._saved = _FREED
+            for parent, g in _checked(node, in_grads):
+                grads[parent] = g if parent not in grads else grads[parent] + g
+    if targets is None:
+        return grads  # what is left belongs to the leaves
+    captured.update((k, g) for k, g in grads.items() if k in targets)
+    return captured
+
+
+def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
+    """Add ``grad`` to ``tensor.grad``, after the leaf's hooks. With ``create_graph`` the sum
+    stays on the graph; without it ``.grad`` is a fresh array the tensor owns (the incoming one
+    may be shared with another leaf, or a read-only broadcast view) updated in place."""
+    if tensor._hooks:
+        grad = _run_hooks(tensor._hooks, grad)
+    if create_graph:
+        tensor.grad = grad if tensor.grad is None else tensor.grad + grad
+    elif tensor.grad is None:
+        tensor.grad = Tensor._wrap(np.array(grad.data, copy=True))
+    else:
+        tensor.grad.data += grad.data
+
+
+def _seed(tensor: Tensor, gradient, op: str) -> Tensor:
+    """The gradient a backward starts from: ones for a one-element tensor, else ``gradient``."""
     if not tensor.requires_grad:
-        raise RuntimeError("backward: the tensor does not require grad and has no graph "
-                           "(was it made under no_grad, or from tensors without requires_grad?)")
+        raise RuntimeError(f"{op}: the tensor does not require grad and has no graph (was it "
+                           "made under no_grad, or from tensors without requires_grad?)")
     if gradient is None:
         if tensor.data.size != 1:
-            raise RuntimeError(f"backward: grad can be implicitly created only for scalar outputs; "
-                               f"the tensor has shape {tensor.shape}, pass gradient=")
-        grad = np.ones_like(tensor.data)
-    else:
-        grad = gradient.data if isinstance(gradient, Tensor) else np.asarray(gradient)
-        if grad.shape != tensor.data.shape:
-            raise RuntimeError(f"backward: gradient has shape {grad.shape}, "
-                               f"the tensor has shape {tensor.data.shape}")
-        grad = grad.astype(tensor.data.dtype, copy=False)
-    root = tensor._node
-    if root is None:  # a leaf: its gradient is the seed itself
-        _accumulate_leaf(tensor, grad)
+            raise RuntimeError(f"{op}: grad can be implicitly created only for scalar outputs; "
+                               f"the tensor has shape {tensor.shape}, pass a gradient")
+        return Tensor._wrap(np.ones_like(tensor.data))
+    g = gradient if isinstance(gradient, Tensor) else Tensor._wrap(np.asarray(gradient))
+    if g.shape != tensor.shape:
+        raise RuntimeError(f"{op}: gradient has shape {g.shape}, the tensor has shape "
+                           f"{tensor.shape}")
+    return g if g.dtype == tensor.dtype else g.to(tensor.dtype)
+
+
+def _as_list(tensors) -> list:
+    return [tensors] if isinstance(tensors, Tensor) else list(tensors)
+
+
+def backward(tensors, grad_tensors=None, retain_graph=None, create_graph: bool = False,
+             inputs=None) -> None:
+    """Accumulate d(tensors)/d(leaf) * grad_tensors into the ``.grad`` of every leaf.
+
+    Args:
+        tensors: a Tensor or a sequence of them, each one-element or given a gradient.
+        grad_tensors: the gradient for each of ``tensors`` (None for a one-element tensor).
+        retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+        create_graph: record the backward as a graph of its own, so the gradients in ``.grad``
+            can be differentiated again.
+        inputs: accumulate only into these tensors (leaves or not); default every leaf.
+    """
+    tensors = _as_list(tensors)
+    grads = [None] * len(tensors) if grad_tensors is None else _as_list(grad_tensors)
+    if len(grads) != len(tensors):
+        raise RuntimeError(f"backward: got {len(grads)} gradients for {len(tensors)} tensors")
+    seeds = [(t, _seed(t, g, "backward")) for t, g in zip(tensors, grads)]
+    keep = create_graph if retain_graph is None else retain_graph
+    if inputs is None:
+        for leaf, g in _backward_pass(seeds, keep, create_graph).items():
+            _accumulate(leaf, g, create_graph)
         return
-    # The gradient arriving at each node, and at each leaf, summed over the paths that reach it.
-    # Nodes pop theirs as they run; what is left at the end belongs to the leaves.
-    grads = {root: grad}
-    for node in reversed(_topological_order(root)):
-        grad_out = grads.pop(node, None)
-        if grad_out is None:  # no path from the root carried a gradient here
-            continue
-        if node.saved_tensors is _FREED:
-            raise RuntimeError(f"{type(node).__name__}.backward: graph already freed; "
-                               "pass retain_graph=True to the first backward")
-        if node.hooks:
-            grad_out = _run_hooks(node.hooks, grad_out)
-        if node.retained is not None:
-            kept = node.retained()
-            if kept is not None:
-                kept.grad = (Tensor._wrap(grad_out.copy()) if kept.grad is None
-                             else Tensor._wrap(kept.grad.data + grad_out))
-        if _anomaly_enabled:
-            _check_finite(node, "received a gradient that", grad_out)
-        in_grads = node.backward(node, grad_out)
-        if not retain_graph:
-            node.saved_tensors = _FREED
-        if len(in_grads) != len(node.parents):
-            raise RuntimeError(f"{type(node).__name__}.backward returned {len(in_grads)} "
-                               f"gradients for {len(node.parents)} forward arguments")
-        for i, (parent, g) in enumerate(zip(node.parents, in_grads)):
-            if parent is None or g is None:
-                continue
-            if type(g) is not np.ndarray:  # a 0-d result of NumPy arithmetic is a scalar
-                g = np.asarray(g)
-            # The engine never reshapes a gradient: a wrong one is the op's bug, reported here.
-            if isinstance(parent, Function):
-                shape, dtype = parent.out_meta
-            else:
-                shape, dtype = parent.data.shape, parent.data.dtype
-            if g.shape != shape or (g.dtype is not dtype and g.dtype != dtype):  # `is`: fast path
-                raise _wrong_grad(node, i, g)
-            if _anomaly_enabled:
-                _check_finite(node, f"returned a gradient for input {i} that", g)
-            previous = grads.get(parent)
-            grads[parent] = g if previous is None else previous + g
-    for leaf, g in grads.items():
-        _accumulate_leaf(leaf, g)
+    inputs = _as_list(inputs)
+    if not inputs:
+        raise RuntimeError("backward: inputs= is an empty sequence; pass None for every leaf")
+    found = _backward_pass(seeds, keep, create_graph, {t._node or t for t in inputs})
+    for t in inputs:
+        g = found.get(t._node or t)
+        if g is not None:
+            _accumulate(t, g, create_graph)
+
+
+def grad(outputs, inputs, grad_outputs=None, retain_graph=None, create_graph: bool = False,
+         allow_unused: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, returned instead of being
+    accumulated into ``.grad``, as ``torch.autograd.grad``.
+
+    Args:
+        outputs: a Tensor or a sequence of them.
+        inputs: a Tensor or a sequence of them (leaves or not), each requiring grad.
+        grad_outputs: the vector of the vector-Jacobian product, one per output (None for a
+            one-element output, which gets 1).
+        retain_graph: keep the graph for another backward (defaults to ``create_graph``).
+        create_graph: record the gradients' own graph, for higher derivatives.
+        allow_unused: give None for an input the outputs do not depend on (else an error).
+
+    Returns: a tuple with one gradient per input, of the input's shape and dtype.
+    Raises: RuntimeError naming an input that does not require grad, or that was not used.
+    """
+    outputs, inputs = _as_list(outputs), _as_list(inputs)
+    grads = [None] * len(outputs) if grad_outputs is None else _as_list(grad_outputs)
+    if len(grads) != len(outputs):
+        raise RuntimeError(f"grad: got {len(grads)} grad_outputs for {len(outputs)} outputs")
+    for i, t in enumerate(inputs):
+        if not isinstance(t, Tensor) or not t.requires_grad:
+            raise RuntimeError(f"grad: input {i} does not require grad")
+    seeds = [(t, _seed(t, g, "grad")) for t, g in zip(outputs, grads)]
+    keep = create_graph if retain_graph is None else retain_graph
+    found = _backward_pass(seeds, keep, create_graph, {t._node or t for t in inputs})
+    result = []
+    for i, t in enumerate(inputs):
+        g = found.get(t._node or t)
+        if g is None and not allow_unused:
+            raise RuntimeError(f"grad: input {i} (shape {t.shape}) was not used to compute the "
+                               "outputs; pass allow_unused=True to get None for it")
+        result.append(g if g is None or create_graph else g.detach())
+    return tuple(result)

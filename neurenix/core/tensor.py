@@ -24,7 +24,7 @@ class Tensor:
     Shape: any; ``Tensor(shape=(1, 3, 224, 224))`` is a zero image batch.
     """
 
-    __slots__ = ("data", "grad", "requires_grad", "_node", "_hooks", "__weakref__")
+    __slots__ = ("data", "grad", "_requires_grad", "_node", "_hooks", "__weakref__")
     __array_ufunc__ = None  # np.float32(2) * t must call Tensor.__rmul__, not NumPy's multiply
 
     def __init__(self, data=None, *, shape=None, dtype=None, requires_grad=False):
@@ -53,7 +53,7 @@ class Tensor:
         """Make this new tensor (or Parameter) hold ``array``, uncopied, with no graph."""
         self.data = array
         self.grad = None
-        self.requires_grad = False
+        self._requires_grad = False
         self._node = None
         self._hooks = None
         if requires_grad:
@@ -65,7 +65,7 @@ class Tensor:
         t = object.__new__(Tensor)
         t.data = array
         t.grad = None
-        t.requires_grad = False
+        t._requires_grad = False
         t._node = None
         t._hooks = None
         return t
@@ -87,6 +87,16 @@ class Tensor:
         return self.data.ndim
 
     @property
+    def requires_grad(self) -> bool:
+        """Whether ops on this tensor are recorded so ``backward`` can reach it. Setting it is
+        ``requires_grad_``: only floating tensors may require grad."""
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, value: bool) -> None:
+        self.requires_grad_(value)
+
+    @property
     def is_leaf(self) -> bool:
         """True for tensors made by the user (not by a recorded op)."""
         return self._node is None
@@ -100,6 +110,11 @@ class Tensor:
     def T(self) -> "Tensor":
         """All axes reversed (``permute(ndim-1, .., 0)``).  Shape: (a, .., z) -> (z, .., a)."""
         return self.permute(*reversed(range(self.ndim)))
+
+    @property
+    def mT(self) -> "Tensor":
+        """The last two axes swapped (a batch of matrices transposed).  (*, n, m) -> (*, m, n)."""
+        return self.transpose(-2, -1)
 
     def size(self, dim=None):
         """The shape, or its length along ``dim``."""
@@ -224,13 +239,16 @@ class Tensor:
         if not requires_grad and self._node is not None:
             raise RuntimeError("requires_grad_: cannot turn off requires_grad of a non-leaf; "
                                "use detach()")
-        self.requires_grad = bool(requires_grad)
+        self._requires_grad = bool(requires_grad)
         return self
 
-    def backward(self, gradient=None, retain_graph: bool = False) -> None:
+    def backward(self, gradient=None, retain_graph=None, create_graph: bool = False,
+                 inputs=None) -> None:
         """Accumulate the gradient of this tensor with respect to every leaf that requires grad
-        into the leaf's ``.grad``. A non-scalar tensor needs ``gradient`` of its shape."""
-        _autograd.backward(self, gradient, retain_graph)
+        (or only ``inputs``) into its ``.grad``. A non-scalar tensor needs ``gradient`` of its
+        shape. With ``create_graph=True`` the gradients carry a graph of their own, so they can
+        be differentiated again; see ``nx.autograd.backward``."""
+        _autograd.backward(self, gradient, retain_graph, create_graph, inputs)
 
     def retain_grad(self) -> None:
         """Keep the gradient of this non-leaf tensor in ``.grad`` during backward."""
@@ -257,7 +275,7 @@ class Tensor:
 
     # ----- in-place updates (no graph: for optimizers, init and no_grad code) -------------------
     def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and _autograd._grad_enabled:
+        if self.requires_grad and _autograd.is_grad_enabled():
             raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place "
                                "while grad mode is on; wrap the update in nx.no_grad()")
         if not self.data.flags.writeable:

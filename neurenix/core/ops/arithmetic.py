@@ -16,6 +16,11 @@ def _array(v):
     return v.data if isinstance(v, Tensor) else v
 
 
+def _shape(v) -> tuple:
+    """The shape of a Tensor or of a number (``()``) that a backward sums a gradient down to."""
+    return v.shape if isinstance(v, Tensor) else np.shape(v)
+
+
 def promote(op: str, x, y):
     """``x`` and ``y`` ready for a binary op (at least one of them a Tensor).
 
@@ -81,7 +86,7 @@ class Cast(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.astype(ctx.dtype_in), None
+        return cast(grad_out, ctx.dtype_in), None
 
 
 def cast(x: Tensor, dtype) -> Tensor:
@@ -141,8 +146,8 @@ class Mul(Function):
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        return (unbroadcast(grad_out * y, np.shape(x)) if need_x else None,
-                unbroadcast(grad_out * x, np.shape(y)) if need_y else None)
+        return (unbroadcast(grad_out * y, _shape(x)) if need_x else None,
+                unbroadcast(grad_out * x, _shape(y)) if need_y else None)
 
 
 class Div(Function):
@@ -158,8 +163,8 @@ class Div(Function):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_out / y
-        return (unbroadcast(grad_x, np.shape(x)) if need_x else None,
-                unbroadcast(-grad_x * x / y, np.shape(y)) if need_y else None)
+        return (unbroadcast(grad_x, _shape(x)) if need_x else None,
+                unbroadcast(-grad_x * x / y, _shape(y)) if need_y else None)
 
 
 class Pow(Function):
@@ -176,20 +181,25 @@ class Pow(Function):
         x, y, out = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         grad_x = grad_y = None
-        if need_x:
-            # x**0 is constant: 0, also at x = 0 where 0 * inf is nan (PyTorch's rule).
-            # (count_nonzero: for a number y, np.any costs more than the whole op.)
-            if np.count_nonzero(y == 0):
-                with np.errstate(divide="ignore", invalid="ignore"):
-                    d = np.where(y == 0, x.dtype.type(0), y * np.power(x, y - 1))
-            else:
-                d = y * np.power(x, y - 1)
-            grad_x = unbroadcast(grad_out * d, np.shape(x))
-        if need_y:
-            with np.errstate(divide="ignore", invalid="ignore"):
+        with np.errstate(divide="ignore", invalid="ignore"):
+            if need_x:
+                # x**0 is constant: its gradient is 0, also at x = 0 where y * x**(y-1) would be
+                # 0 * inf = nan (PyTorch's rule).
+                if isinstance(y, Tensor):
+                    d = y * x ** (y - 1)
+                    if np.count_nonzero(y.data == 0):
+                        d = where(y.data == 0, 0.0, d)
+                else:
+                    d = y * x ** (y - 1) if y != 0 else Tensor._wrap(np.zeros_like(x.data))
+                grad_x = unbroadcast(grad_out * d, _shape(x))
+            if need_y:
                 # As PyTorch: where x == 0 and y >= 0 the limit of out * log(x) is 0, not nan.
-                d = np.where((x == 0) & (y >= 0), 0, out * np.log(x)).astype(out.dtype)
-            grad_y = unbroadcast(grad_out * d, np.shape(y))
+                log_x = log(x) if isinstance(x, Tensor) else np.log(x)  # a number: a constant
+                limit = (np.asarray(_array(x)) == 0) & (_array(y) >= 0)
+                d = out * log_x
+                if np.count_nonzero(limit):
+                    d = where(limit, 0.0, d)
+                grad_y = unbroadcast(grad_out * d, _shape(y))
         return grad_x, grad_y
 
 
@@ -235,11 +245,11 @@ class Minimum(Function):
 
 def _split_by(grad_out, x, y, wins):
     """Route ``grad_out`` to x where ``wins(x, y)``, to y where ``wins(y, x)``, half each on ties
-    (PyTorch's rule for maximum/minimum)."""
-    dtype = grad_out.dtype
-    share_x = wins(x, y).astype(dtype) + (x == y).astype(dtype) * dtype.type(0.5)
-    return (unbroadcast(grad_out * share_x, np.shape(x)),
-            unbroadcast(grad_out * (1 - share_x), np.shape(y)))
+    (PyTorch's rule for maximum/minimum). The shares are constants: the op is piecewise linear."""
+    a, b, dtype = _array(x), _array(y), grad_out.dtype
+    share_x = wins(a, b).astype(dtype) + (a == b).astype(dtype) * dtype.type(0.5)
+    return (unbroadcast(grad_out * Tensor._wrap(share_x), np.shape(a)),
+            unbroadcast(grad_out * Tensor._wrap(1 - share_x), np.shape(b)))
 
 
 class Where(Function):
@@ -259,8 +269,8 @@ class Where(Function):
         zero = np.zeros((), grad_out.dtype)
         need_x, need_y = ctx.needs_input_grad[1:]
         return (None,
-                unbroadcast(np.where(cond, grad_out, zero), ctx.x_shape) if need_x else None,
-                unbroadcast(np.where(cond, zero, grad_out), ctx.y_shape) if need_y else None)
+                unbroadcast(Where.apply(cond, grad_out, zero), ctx.x_shape) if need_x else None,
+                unbroadcast(Where.apply(cond, zero, grad_out), ctx.y_shape) if need_y else None)
 
 
 def add(x, y) -> Tensor:
@@ -344,3 +354,6 @@ def compare(name: str, x, y) -> Tensor:
     except ValueError:
         broadcast_shapes(name, np.shape(a), np.shape(b))
         raise
+
+
+from .unary import log  # noqa: E402  (unary builds on this file; Pow's backward needs log)

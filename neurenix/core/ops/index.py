@@ -6,8 +6,7 @@ from ..tensor import Tensor
 
 
 class GetItem(Function):
-    """y = x[index].  dL/dx = zeros with dL/dy added at the indexed places (repeated indices
-    accumulate, so advanced indexing uses np.add.at; basic indexing can assign)."""
+    """y = x[index].  dL/dx = dL/dy placed back at the indexed places of zeros (``PlaceAt``)."""
 
     __slots__ = ("index", "x_shape", "advanced")
 
@@ -18,12 +17,29 @@ class GetItem(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
-        if ctx.advanced:
-            np.add.at(grad, ctx.index, grad_out)
+        return PlaceAt.apply(grad_out, ctx.index, ctx.advanced, ctx.x_shape), None, None
+
+
+class PlaceAt(Function):
+    """y = zeros(shape) with x added at ``index``: the adjoint of ``x[index]`` (repeated
+    indices accumulate, so advanced indexing uses np.add.at; basic indexing can assign).
+    dL/dx = dL/dy[index], a ``GetItem``: the two ops are each other's backward."""
+
+    __slots__ = ("index", "advanced")
+
+    @staticmethod
+    def forward(ctx, x, index, advanced, shape):
+        ctx.index, ctx.advanced = index, advanced
+        out = np.zeros(shape, dtype=x.dtype)
+        if advanced:
+            np.add.at(out, index, x)
         else:
-            grad[ctx.index] = grad_out
-        return grad, None, None
+            out[index] = x
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return GetItem.apply(grad_out, ctx.index, ctx.advanced), None, None, None
 
 
 def _plain(index):

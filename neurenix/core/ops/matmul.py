@@ -23,18 +23,19 @@ class MatMul(Function):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
         if x.ndim == 2 and y.ndim == 2:  # the common case, without reshaping
-            return (grad_out @ y.T if need_x else None), (x.T @ grad_out if need_y else None)
+            return (MatMul.apply(grad_out, y.mT) if need_x else None,
+                    MatMul.apply(x.mT, grad_out) if need_y else None)
         # A vector is a (1, k) row on the left and a (k, 1) column on the right; grad_out gets
         # back the unit axes that np.matmul squeezed out.
-        x2 = x[None, :] if x.ndim == 1 else x
-        y2 = y[:, None] if y.ndim == 1 else y
+        x2 = x.reshape(1, -1) if x.ndim == 1 else x
+        y2 = y.reshape(-1, 1) if y.ndim == 1 else y
         batch = np.broadcast_shapes(x2.shape[:-2], y2.shape[:-2])
         g = grad_out.reshape(batch + (x2.shape[-2], y2.shape[-1]))
         grad_x = grad_y = None
         if need_x:
-            grad_x = unbroadcast(g @ np.swapaxes(y2, -1, -2), x2.shape).reshape(x.shape)
+            grad_x = unbroadcast(MatMul.apply(g, y2.mT), x2.shape).reshape(x.shape)
         if need_y:
-            grad_y = unbroadcast(np.swapaxes(x2, -1, -2) @ g, y2.shape).reshape(y.shape)
+            grad_y = unbroadcast(MatMul.apply(x2.mT, g), y2.shape).reshape(y.shape)
         return grad_x, grad_y
 
 

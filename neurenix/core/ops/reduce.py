@@ -11,7 +11,7 @@ import numpy as np
 from .._shapes import normalize_dims
 from ..autograd import Function
 from ..tensor import Tensor
-from .arithmetic import as_floating, maximum, minimum
+from .arithmetic import as_floating, maximum, minimum, where
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # torch.return_types.max
 
@@ -48,7 +48,7 @@ class Sum(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return np.broadcast_to(grad_out.reshape(ctx.kept_shape), ctx.x_shape), None, None
+        return grad_out.reshape(ctx.kept_shape).expand(ctx.x_shape), None, None
 
 
 class Mean(Function):
@@ -67,40 +67,46 @@ class Mean(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        grad = grad_out.reshape(ctx.kept_shape) / grad_out.dtype.type(ctx.n or 1)
-        return np.broadcast_to(grad, ctx.x_shape), None, None
+        grad = grad_out.reshape(ctx.kept_shape) / (ctx.n or 1)
+        return grad.expand(ctx.x_shape), None, None
 
 
 class Amax(Function):
     """y = max of x over ``axes``.  dL/dx = dL/dy split evenly among the maximal elements."""
 
-    __slots__ = ("axes",)
+    __slots__ = ("kept_shape",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes = axes
         y = x.max(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y)
+        ctx.kept_shape = y.shape
+        _save_shares(ctx, x, y, axes)
         return y if keepdim else np.squeeze(y, axis=axes)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, y = ctx.saved_tensors
-        hit = (x == y).astype(grad_out.dtype)
-        hit /= hit.sum(axis=ctx.axes, keepdims=True)
-        return hit * grad_out.reshape(y.shape), None, None
+        (share,) = ctx.saved_tensors
+        return share * grad_out.reshape(ctx.kept_shape), None, None
+
+
+def _save_shares(ctx, x, y, axes) -> None:
+    """Save each element's share of the gradient of max/min ``y``: 1/k for the k elements equal
+    to it, 0 elsewhere. A constant: the op is piecewise linear in x."""
+    hit = (x == y).astype(x.dtype)
+    hit /= hit.sum(axis=axes, keepdims=True)
+    ctx.save_for_backward(hit)
 
 
 class Amin(Function):
     """y = min of x over ``axes``.  dL/dx = dL/dy split evenly among the minimal elements."""
 
-    __slots__ = ("axes",)
+    __slots__ = ("kept_shape",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
-        ctx.axes = axes
         y = x.min(axis=axes, keepdims=True)
-        ctx.save_for_backward(x, y)
+        ctx.kept_shape = y.shape
+        _save_shares(ctx, x, y, axes)
         return y if keepdim else np.squeeze(y, axis=axes)
 
     backward = staticmethod(Amax.backward)  # the same rule: the elements equal to y share it
@@ -108,45 +114,63 @@ class Amin(Function):
 
 class TakeAlong(Function):
     """y = x[..., index, ...] along ``dim`` (the values of max/min with a dim).
-    dL/dx = dL/dy scattered back to the chosen positions."""
+    dL/dx = dL/dy put back at the chosen positions (``PutAlong``)."""
 
-    __slots__ = ("dim", "x_shape")
+    __slots__ = ("dim", "x_shape", "index")
 
     @staticmethod
     def forward(ctx, x, index, dim, keepdim):
-        ctx.dim, ctx.x_shape = dim, x.shape
-        ctx.save_for_backward(index)  # (kept as a length-1 axis, as np.take_along_axis wants)
+        # (index keeps a length-1 axis at dim, as np.take_along_axis wants)
+        ctx.dim, ctx.x_shape, ctx.index = dim, x.shape, index
         y = np.take_along_axis(x, index, axis=dim)
         return y if keepdim else np.squeeze(y, axis=dim)
 
     @staticmethod
     def backward(ctx, grad_out):
-        (index,) = ctx.saved_tensors
-        grad = np.zeros(ctx.x_shape, dtype=grad_out.dtype)
-        np.put_along_axis(grad, index, grad_out.reshape(index.shape), axis=ctx.dim)
+        grad = PutAlong.apply(grad_out.reshape(ctx.index.shape), ctx.index, ctx.dim, ctx.x_shape)
         return grad, None, None, None
+
+
+class PutAlong(Function):
+    """y = zeros(shape) with x put at ``index`` along ``dim``: the adjoint of ``TakeAlong``.
+    dL/dx = dL/dy taken back along the same index."""
+
+    __slots__ = ("dim", "index")
+
+    @staticmethod
+    def forward(ctx, x, index, dim, shape):
+        ctx.dim, ctx.index = dim, index
+        out = np.zeros(shape, dtype=x.dtype)
+        np.put_along_axis(out, index, x, axis=dim)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return TakeAlong.apply(grad_out, ctx.index, ctx.dim, True), None, None, None
 
 
 class Var(Function):
     """y = sum((x - mean)**2) / (n - correction).
     dL/dx = dL/dy * 2 (x - mean) / (n - correction)."""
 
-    __slots__ = ("kept_shape", "denom")
+    __slots__ = ("kept_shape", "axes", "denom")
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        ctx.kept_shape = _kept_shape(x.shape, axes)
+        ctx.kept_shape, ctx.axes = _kept_shape(x.shape, axes), axes
         ctx.denom = _denominator(x, axes, correction)
+        ctx.save_for_backward(x)
         centered = x - x.mean(axis=axes, keepdims=True)
-        ctx.save_for_backward(centered)
         with np.errstate(divide="ignore", invalid="ignore"):  # n <= correction: inf/nan, as PyTorch
             return (centered * centered).sum(axis=axes, keepdims=keepdim) / ctx.denom
 
     @staticmethod
     def backward(ctx, grad_out):
-        (centered,) = ctx.saved_tensors
+        (x,) = ctx.saved_tensors
+        centered = x - x.mean(dim=ctx.axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            return grad_out.reshape(ctx.kept_shape) * centered * (2 / ctx.denom), None, None, None
+            scale = x.dtype.type(2) / ctx.denom
+            return grad_out.reshape(ctx.kept_shape) * centered * scale, None, None, None
 
 
 class Std(Function):
@@ -154,29 +178,33 @@ class Std(Function):
     (PyTorch's choice: the derivative of sqrt at 0 is infinite, but every element equals the
     mean there, so the gradient is taken as 0 rather than nan)."""
 
-    __slots__ = ("denom",)
+    __slots__ = ("kept_shape", "axes", "denom")
 
     @staticmethod
     def forward(ctx, x, axes, keepdim, correction):
-        ctx.denom = _denominator(x, axes, correction)
+        ctx.axes, ctx.denom = axes, _denominator(x, axes, correction)
         centered = x - x.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.sqrt((centered * centered).sum(axis=axes, keepdims=True) / ctx.denom)
-        ctx.save_for_backward(centered, y)
-        return y if keepdim else np.squeeze(y, axis=axes)
+        ctx.kept_shape = y.shape
+        out = y if keepdim else np.squeeze(y, axis=axes)
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        centered, y = ctx.saved_tensors
+        x, y = ctx.saved_tensors
+        y = y.reshape(ctx.kept_shape)
+        centered = x - x.mean(dim=ctx.axes, keepdim=True)
         with np.errstate(divide="ignore", invalid="ignore"):
-            scale = np.where(y == 0, y.dtype.type(0), 1 / (ctx.denom * y))
-        return grad_out.reshape(y.shape) * centered * scale, None, None, None
+            scale = where(y.data == 0, 0.0, 1 / (y * ctx.denom))
+        return grad_out.reshape(ctx.kept_shape) * centered * scale, None, None, None
 
 
 class LogSumExp(Function):
     """y = log(sum(exp(x))) over ``axes``.  dL/dx = dL/dy * exp(x - y) (the softmax)."""
 
-    __slots__ = ()
+    __slots__ = ("kept_shape",)
 
     @staticmethod
     def forward(ctx, x, axes, keepdim):
@@ -186,14 +214,17 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, x.dtype.type(0))  # an all -inf slice stays -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
             y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        ctx.save_for_backward(x, y)
-        return y if keepdim else np.squeeze(y, axis=axes)
+        ctx.kept_shape = y.shape
+        out = y if keepdim else np.squeeze(y, axis=axes)
+        ctx.save_for_backward(x, out)
+        return out
 
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
         with np.errstate(invalid="ignore"):  # -inf - -inf: nan, as PyTorch
-            return np.exp(x - y) * grad_out.reshape(y.shape), None, None
+            return (x - y.reshape(ctx.kept_shape)).exp() * grad_out.reshape(ctx.kept_shape), \
+                None, None
 
 
 def _axes(op: str, x: Tensor, dim) -> tuple:

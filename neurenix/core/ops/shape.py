@@ -20,7 +20,7 @@ class Reshape(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.reshape(ctx.x_shape), None
+        return Reshape.apply(grad_out, ctx.x_shape), None
 
 
 class Permute(Function):
@@ -35,7 +35,7 @@ class Permute(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        return grad_out.transpose(np.argsort(ctx.dims)), None
+        return Permute.apply(grad_out, tuple(np.argsort(ctx.dims))), None
 
 
 class Expand(Function):
@@ -83,7 +83,7 @@ class Cat(Function):
         index = [slice(None)] * grad_out.ndim
         grads = [None]
         for i, need in enumerate(ctx.needs_input_grad[1:]):
-            index[ctx.dim] = slice(ctx.bounds[i], ctx.bounds[i + 1])
+            index[ctx.dim] = slice(int(ctx.bounds[i]), int(ctx.bounds[i + 1]))
             grads.append(grad_out[tuple(index)] if need else None)
         return grads
 
