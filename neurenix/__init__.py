@@ -5,6 +5,7 @@
 ``nx.multiscale``.
 """
 from .core import *  # noqa: F401,F403  (the public core API is listed in core/__init__.py)
+from . import autograd  # noqa: E402  (the package: grad, functional, gradgradcheck)
 from . import nn, optim, data  # noqa: E402
 from . import multiscale  # noqa: E402  (after nn: it is built from nn layers)
 from . import viz  # noqa: E402

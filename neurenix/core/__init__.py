@@ -7,7 +7,7 @@ from .dtypes import (bool_, float16, float32, float64, get_default_dtype, int32,
                      set_default_dtype)
 from .factories import (arange, empty, full, full_like, linspace, ones, ones_like, rand, randint,
                         randn, randperm, tensor, zeros, zeros_like)
-from .gradcheck import GradcheckError, gradcheck
+from .gradcheck import GradcheckError, gradcheck, gradgradcheck
 from .ops.activation import gelu, leaky_relu, log_softmax, relu, sigmoid, softmax, tanh
 from .ops.arithmetic import add, cast, div, maximum, minimum, mul, neg, pow, sub, where
 from .ops.conv import conv2d, conv_transpose2d

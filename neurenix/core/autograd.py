@@ -96,9 +96,11 @@ class inference_mode(_GradMode):
     """
 
     def __new__(cls, mode=True):
-        if callable(mode):
-            return super().__new__(cls)(mode)  # ``@nx.inference_mode`` without parentheses
-        return super().__new__(cls)
+        self = super().__new__(cls)
+        if callable(mode):  # ``@nx.inference_mode`` without parentheses: decorate ``mode``
+            self.__init__(True)
+            return self(mode)
+        return self
 
     def __init__(self, mode: bool = True):
         self.inference = bool(mode)
@@ -285,12 +287,12 @@ def _topological_order(roots) -> list:
 
 
 def _leading_to(order: list, targets: set) -> list:
-    """The nodes of ``order`` from which some target (a node or a leaf) can be reached: only
-    their backward is needed to compute the targets' gradients."""
+    """The nodes of ``order`` whose backward is needed to reach the ``targets`` (nodes or
+    leaves): those with a target or a needed node among their parents. A target's own backward
+    runs only when another target lies below it, as in ``torch.autograd.grad``."""
     needed = set()
     for node in order:  # parents come first, so each parent is decided before its children
-        if node in targets or any(p is not None and (p in needed or p in targets)
-                                  for p in node.parents):
+        if any(p is not None and (p in needed or p in targets) for p in node.parents):
             needed.add(node)
     return [node for node in order if node in needed]
 

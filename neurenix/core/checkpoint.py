@@ -111,17 +111,20 @@ class Checkpoint(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        inputs = []
-        for array, needs in zip(ctx.saved_tensors, ctx.needs_input_grad[3:]):
-            leaf = Tensor._wrap(array)  # detached: the replayed graph ends here
-            leaf.requires_grad = needs
-            inputs.append(leaf)
+        if autograd.is_grad_enabled():
+            # The replay below starts from detached copies, so a gradient of the gradient
+            # could not reach the inputs: refuse rather than return a wrong one.
+            raise RuntimeError(f"checkpoint: {_name(ctx.fn)} was checkpointed, and a second "
+                               "derivative through a checkpointed segment is not supported (as "
+                               "in PyTorch's reentrant checkpoint); run it without "
+                               "checkpointing for create_graph=True")
+        inputs = [t.detach().requires_grad_(needs)  # the replayed graph ends here
+                  for t, needs in zip(ctx.saved_tensors, ctx.needs_input_grad[3:])]
         out = _replay(ctx.fn, _fill(ctx.template, inputs), ctx.rng_state)
         if out.requires_grad:
             autograd.backward(out, grad_out)
-        input_grads = tuple(None if t.grad is None else t.grad.data for t in inputs)
         n_parameters = len(ctx.needs_input_grad) - 3 - len(inputs)
-        return (None, None, None) + input_grads + (None,) * n_parameters
+        return (None, None, None) + tuple(t.grad for t in inputs) + (None,) * n_parameters
 
 
 def _replay(fn, args, rng_state):

@@ -43,8 +43,8 @@ def _check_close(what: str, actual: np.ndarray, expected: np.ndarray, rtol, atol
         np.testing.assert_array_equal(actual, expected, err_msg=what)
 
 
-def assert_matches(torch, fn, *arrays, grad: bool = True, rtol=None, atol=None,
-                   seed: int = 0) -> None:
+def assert_matches(torch, fn, *arrays, grad: bool = True, second_order: bool = False,
+                   rtol=None, atol=None, seed: int = 0) -> None:
     """Assert that ``fn(nx, *tensors)`` and ``fn(torch, *tensors)`` agree.
 
     Args:
@@ -55,8 +55,11 @@ def assert_matches(torch, fn, *arrays, grad: bool = True, rtol=None, atol=None,
             require grad on both sides.
         grad: also compare gradients. Each floating output is contracted with a fixed random
             array of its shape and the sum is backpropagated on both sides.
+        second_order: also compare second derivatives: the gradients above (taken with
+            ``create_graph=True``) are contracted with fixed random arrays and differentiated
+            again, on both sides (a Hessian-vector product for every input).
         rtol, atol: override the per-dtype tolerances in ``TOLERANCES``.
-        seed: seeds the random contraction.
+        seed: seeds the random contractions.
 
     Raises: AssertionError naming the output or input, with the shapes, dtypes or values that
     differ.
@@ -74,33 +77,65 @@ def assert_matches(torch, fn, *arrays, grad: bool = True, rtol=None, atol=None,
         if out.dtype.name != _dtype_name(ref.dtype):
             raise AssertionError(f"output {k}: dtype {out.dtype}, reference {ref.dtype}")
         _check_close(f"output {k}", out.numpy(), ref.detach().numpy(), rtol, atol)
-    if not grad:
+    if not (grad or second_order):
         return
     rng = np.random.default_rng(seed)
-    loss_ours = loss_theirs = None
-    for out, ref in zip(outs, refs):
-        if out.dtype.kind != "f" or not ref.requires_grad:
-            continue
+    pairs = [(out, ref) for out, ref in zip(outs, refs)
+             if out.dtype.kind == "f" and ref.requires_grad]
+    for out, _ in pairs:
         if not out.requires_grad:
             raise AssertionError("an output does not require grad, the reference's does")
-        v = rng.standard_normal(out.shape).astype(out.dtype)
-        term_ours, term_theirs = (out * nx.tensor(v)).sum(), (ref * torch.tensor(v)).sum()
-        loss_ours = term_ours if loss_ours is None else loss_ours + term_ours
-        loss_theirs = term_theirs if loss_theirs is None else loss_theirs + term_theirs
-    if loss_ours is None:
+    if not pairs:
         return
-    loss_ours.backward()
-    loss_theirs.backward()
-    for i, (x, ref) in enumerate(zip(ours, theirs)):
-        if not ref.requires_grad:
+    vs = [rng.standard_normal(out.shape).astype(out.dtype) for out, _ in pairs]
+    loss_ours = _total(out * nx.tensor(v) for (out, _), v in zip(pairs, vs))
+    loss_theirs = _total(ref * torch.tensor(v) for (_, ref), v in zip(pairs, vs))
+    leaves = [(i, x, ref) for i, (x, ref) in enumerate(zip(ours, theirs)) if ref.requires_grad]
+    grads_ours = nx.autograd.grad(loss_ours, [x for _, x, _ in leaves], allow_unused=True,
+                                  create_graph=second_order)
+    grads_theirs = torch.autograd.grad(loss_theirs, [r for _, _, r in leaves],
+                                       allow_unused=True, create_graph=second_order)
+    _compare_grads("gradient", leaves, grads_ours, grads_theirs, rtol, atol)
+    if not second_order:
+        return
+    ws = [rng.standard_normal(x.shape).astype(x.dtype) for _, x, _ in leaves]
+    inner_ours = _total((g * nx.tensor(w)).sum() for g, w in zip(grads_ours, ws)
+                        if g is not None and g.requires_grad)
+    inner_theirs = _total((g * torch.tensor(w)).sum() for g, w in zip(grads_theirs, ws)
+                          if g is not None and g.requires_grad)
+    if inner_theirs is None:
+        if inner_ours is not None:
+            raise AssertionError("second derivatives: neurenix's gradients carry a graph, the "
+                                 "reference's do not (its op is linear in its inputs)")
+        return
+    if inner_ours is None:
+        raise AssertionError("second derivatives: the gradients carry no graph, the "
+                             "reference's do (was the backward written in Tensor ops?)")
+    second_ours = nx.autograd.grad(inner_ours, [x for _, x, _ in leaves], allow_unused=True)
+    second_theirs = torch.autograd.grad(inner_theirs, [r for _, _, r in leaves],
+                                        allow_unused=True)
+    _compare_grads("second derivative", leaves, second_ours, second_theirs, rtol, atol)
+
+
+def _total(terms):
+    """The sum of the scalar tensors ``terms`` (each summed first), None for none."""
+    total = None
+    for t in terms:
+        t = t.sum()
+        total = t if total is None else total + t
+    return total
+
+
+def _compare_grads(what, leaves, ours, theirs, rtol, atol) -> None:
+    for (i, _, _), g, ref in zip(leaves, ours, theirs):
+        if ref is None:
+            if g is not None and np.any(g.numpy()):
+                raise AssertionError(f"input {i}: non-zero {what} where the reference has none")
             continue
-        if ref.grad is None:
-            if x.grad is not None and np.any(x.grad.numpy()):
-                raise AssertionError(f"input {i}: non-zero gradient where the reference has none")
+        if g is None:
+            if np.any(ref.detach().numpy()):
+                raise AssertionError(f"input {i}: no {what}, the reference has one")
             continue
-        if x.grad is None:
-            raise AssertionError(f"input {i}: no gradient, the reference has one")
-        if x.grad.dtype.name != _dtype_name(ref.grad.dtype):
-            raise AssertionError(f"input {i}: gradient dtype {x.grad.dtype}, "
-                                 f"reference {ref.grad.dtype}")
-        _check_close(f"gradient of input {i}", x.grad.numpy(), ref.grad.numpy(), rtol, atol)
+        if g.dtype.name != _dtype_name(ref.dtype):
+            raise AssertionError(f"input {i}: {what} dtype {g.dtype}, reference {ref.dtype}")
+        _check_close(f"{what} of input {i}", g.numpy(), ref.detach().numpy(), rtol, atol)

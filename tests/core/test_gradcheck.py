@@ -1,5 +1,5 @@
-"""nx.gradcheck: passes correct gradients, and names the input, the worst element and both
-values when a gradient is wrong."""
+"""nx.gradcheck and nx.gradgradcheck: pass correct derivatives, and name the input element, the
+output element and both Jacobian values when one is wrong."""
 import re
 
 import numpy as np
@@ -26,7 +26,7 @@ class _WrongSquare(Function):
 
 
 class _WrongSecondInput(Function):
-    """out = x * y whose gradient for y is off by one on the element [1, 2] only."""
+    """out = x * y whose derivative d out[1, 2] / d y[1, 2] is off by one, all others right."""
 
     @staticmethod
     def forward(ctx, x, y):
@@ -36,9 +36,9 @@ class _WrongSecondInput(Function):
     @staticmethod
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
-        grad_y = grad_out * x
-        grad_y[1, 2] += 1.0
-        return grad_out * y, grad_y
+        off = np.zeros(y.shape)
+        off[1, 2] = 1.0
+        return grad_out * y, grad_out * (x + nx.tensor(off))
 
 
 def test_correct_gradients_pass():
@@ -53,16 +53,81 @@ def test_wrong_function_is_detected(x):
         nx.gradcheck(_WrongSquare.apply, (x,))
 
 
-def test_failure_names_input_worst_element_and_both_values():
+def _values(message: str) -> tuple:
+    return tuple(map(float, re.search(r"is (\S+) by autograd, (\S+) by finite differences",
+                                      message).groups()))
+
+
+def test_failure_names_input_element_output_element_and_both_jacobian_values():
     x = nx.tensor(np.full((2, 3), 2.0), requires_grad=True)
     y = nx.tensor(np.full((2, 3), 5.0), requires_grad=True)
     with pytest.raises(nx.GradcheckError) as info:
         nx.gradcheck(_WrongSecondInput.apply, (x, y))
     message = str(info.value)
-    assert "input 1 (shape (2, 3))" in message and "worst element (1, 2)" in message
-    autograd, numeric = map(float, re.search(r"autograd (\S+), finite differences (\S+)",
-                                             message).groups())
-    assert autograd - numeric == pytest.approx(1.0, abs=1e-6)
+    assert "input 1 (shape (2, 3))" in message
+    assert "d output 0[1, 2] / d input 1[1, 2]" in message
+    autograd, numeric = _values(message)
+    assert autograd == pytest.approx(3.0) and numeric == pytest.approx(2.0, abs=1e-6)
+
+
+def test_the_true_jacobian_entries_are_reported_not_a_projection():
+    # y = x**2 at 0.875 with the derivative 3x instead of 2x: the message gives 2.625 and 1.75,
+    # the numbers a user can check by hand.
+    x = nx.tensor(0.875, dtype=nx.float64, requires_grad=True)
+    with pytest.raises(nx.GradcheckError) as info:
+        nx.gradcheck(_WrongSquare.apply, (x,))
+    assert _values(str(info.value)) == pytest.approx((2.625, 1.75), abs=1e-6)
+
+
+def test_fast_mode_passes_correct_gradients_and_names_the_entry_of_a_wrong_one():
+    x = nx.randn(20, 10, dtype=nx.float64, requires_grad=True)
+    w = nx.randn(10, 5, dtype=nx.float64, requires_grad=True)
+    assert nx.gradcheck(lambda a, b: (a @ b).tanh(), (x, w), fast_mode=True)
+    y = nx.tensor(np.full((2, 3), 2.0), requires_grad=True)
+    z = nx.tensor(np.full((2, 3), 5.0), requires_grad=True)
+    with pytest.raises(nx.GradcheckError, match=r"d output 0\[1, 2\] / d input 1\[1, 2\]"):
+        nx.gradcheck(_WrongSecondInput.apply, (y, z), fast_mode=True)
+
+
+def test_an_output_that_ignores_an_input_element_is_a_zero_jacobian_entry():
+    x = nx.randn(3, dtype=nx.float64, requires_grad=True)
+    assert nx.gradcheck(lambda a: a[1:] * 2, (x,))
+
+
+class _RightBackwardWrongDoubleBackward(Function):
+    """y = x**3 whose backward is right but saves x**2 as a constant: no second derivative."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x * x)  # a new array: a constant, not on the graph
+        return x * x * x
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        (x_squared,) = ctx.saved_tensors
+        return (grad_out * 3 * x_squared,)
+
+
+@given(tensors(dtype=nx.float64, elements=ranged(0.5, 2), requires_grad=True, max_dims=2))
+def test_gradgradcheck_passes_a_correct_second_derivative(x):
+    assert nx.gradgradcheck(lambda a: (a * a * a).exp().sum(dim=-1), (x,))
+
+
+def test_gradgradcheck_catches_a_right_backward_with_a_wrong_double_backward():
+    x = nx.tensor([0.5, 1.5], dtype=nx.float64, requires_grad=True)
+    assert nx.gradcheck(_RightBackwardWrongDoubleBackward.apply, (x,))
+    with pytest.raises(nx.GradcheckError, match=r"gradgradcheck: gradient of input 0"):
+        nx.gradgradcheck(_RightBackwardWrongDoubleBackward.apply, (x,))
+    assert not nx.gradgradcheck(_RightBackwardWrongDoubleBackward.apply, (x,),
+                                raise_exception=False)
+
+
+def test_gradgradcheck_takes_given_grad_outputs_and_checks_them_too():
+    x = nx.randn(2, 3, dtype=nx.float64, requires_grad=True)
+    v = nx.randn(2, dtype=nx.float64)
+    assert nx.gradgradcheck(lambda a: (a * a).sum(dim=1), (x,), grad_outputs=v)
+    with pytest.raises(ValueError, match="gradgradcheck: fn has 1 differentiable outputs, got 2"):
+        nx.gradgradcheck(lambda a: (a * a).sum(dim=1), (x,), grad_outputs=(v, v))
 
 
 def test_raise_exception_false_returns_false():
@@ -116,5 +181,6 @@ def test_non_finite_finite_differences_fail():
     x = nx.tensor([5e-7, 1.0], dtype=nx.float64, requires_grad=True)
     with np.errstate(invalid="ignore"):
         assert not nx.gradcheck(nx.log, (x,), raise_exception=False)
-        with pytest.raises(nx.GradcheckError, match="worst element \\(0,\\).*finite differences nan"):
+        with pytest.raises(nx.GradcheckError, match=r"d input 0\[0\] is \S+ by autograd, nan by "
+                                                    "finite differences"):
             nx.gradcheck(nx.log, (x,))
