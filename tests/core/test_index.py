@@ -48,10 +48,11 @@ INDEXING = [  # name, input shape, fn(lib, x) for both libraries (elements range
 
 @pytest.mark.parametrize("name, shape, fn", INDEXING)
 @given(data=st.data())
-def test_index_gradcheck(name, shape, fn, data):
+def test_index_gradcheck_and_gradgradcheck(name, shape, fn, data):
     # elements away from 0, so that a finite difference never changes the mask x > 0
     x = data.draw(tensors(shape, nx.float64, away_from(0.0), requires_grad=True))
     assert nx.gradcheck(lambda a: fn(nx, a), (x,))
+    assert nx.gradgradcheck(lambda a: fn(nx, a), (x,))
 
 
 @pytest.mark.parametrize("name, shape, fn", INDEXING)
@@ -59,7 +60,7 @@ def test_index_gradcheck(name, shape, fn, data):
 def test_index_matches_torch(name, shape, fn, data):
     torch = pytest.importorskip("torch")
     x = data.draw(tensors(shape, data.draw(FLOATS)))
-    assert_matches(torch, fn, x.numpy())
+    assert_matches(torch, fn, x.numpy(), second_order=True)
 
 
 def test_repeated_indices_accumulate():

@@ -1,8 +1,8 @@
-"""interpolate: every mode x align_corners x size / scale_factor against PyTorch, gradient
-checks, errors."""
+"""interpolate: every mode x align_corners x size / scale_factor against PyTorch (values,
+gradients, second derivatives), first- and second-order gradient checks, errors."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neurenix as nx
@@ -49,6 +49,19 @@ def test_interpolate_matches_torch(size, kwargs, mode, align_corners, dtype):
         x, mode=mode, align_corners=align_corners, **kwargs), x, grad=grad)
 
 
+@pytest.mark.parametrize("mode, align_corners", MODES)
+@pytest.mark.parametrize("size, kwargs", SIZES)
+def test_interpolate_second_derivatives_match_torch(size, kwargs, mode, align_corners):
+    """interpolate is linear, so its Hessian is zero; after a tanh the second derivative is
+    J^T diag(.) J, which runs the adjoint resize's own backward (the forward resize)."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(2).standard_normal((2, 3) + size)
+    if mode == "bicubic" and (2, 3) + size == _equal_size_case(x.shape, kwargs):
+        return  # PyTorch's backward is not the adjoint there (see the test below)
+    assert_matches(torch, lambda lib, x: lib.tanh(_functional(lib).interpolate(
+        x, mode=mode, align_corners=align_corners, **kwargs)), x, second_order=True)
+
+
 def _equal_size_case(shape, kwargs):
     """``shape`` when scale_factor keeps every size but is not 1, else None."""
     scales = kwargs.get("scale_factor")
@@ -80,6 +93,8 @@ def test_interpolate_1d_matches_torch(kwargs, mode, align_corners):
     x = np.random.default_rng(1).standard_normal((2, 3, 7))
     assert_matches(torch, lambda lib, x: _functional(lib).interpolate(
         x, mode=mode, align_corners=align_corners, **kwargs), x)
+    assert_matches(torch, lambda lib, x: lib.tanh(_functional(lib).interpolate(
+        x, mode=mode, align_corners=align_corners, **kwargs)), x, second_order=True)
 
 
 @given(data=st.data())
@@ -110,6 +125,23 @@ def test_interpolate_gradcheck(mode, align_corners, data):
             kwargs["scale_factor"] = 2.0
     assert nx.gradcheck(lambda x: nx.interpolate(x, mode=mode, align_corners=align_corners,
                                                  **kwargs), (x,))
+
+
+@pytest.mark.parametrize("mode, align_corners", MODES)
+@settings(max_examples=10)
+@given(data=st.data())
+def test_interpolate_gradgradcheck(mode, align_corners, data):
+    """The backward (the adjoint resize) is itself differentiable: its derivative in dL/dout is
+    the forward resize, and after a tanh the second derivative in x is checked too."""
+    size = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
+    x = data.draw(tensors((1, 2) + size, requires_grad=True))
+    out_size = (data.draw(st.integers(1, 6)), data.draw(st.integers(1, 6)))
+
+    def resize(t):
+        return nx.interpolate(t, size=out_size, mode=mode, align_corners=align_corners)
+
+    assert nx.gradgradcheck(resize, (x,))
+    assert nx.gradgradcheck(lambda t: resize(t).tanh(), (x,))
 
 
 @pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic"])

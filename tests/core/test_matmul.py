@@ -34,11 +34,12 @@ MATMULS = [  # name, fn(lib, x, y) for both libraries
 
 @pytest.mark.parametrize("name, fn", MATMULS)
 @given(data=st.data())
-def test_matmul_gradcheck(name, fn, data):
+def test_matmul_gradcheck_and_gradgradcheck(name, fn, data):
     a, b = data.draw(matmul_shapes())
     x = data.draw(tensors(a, nx.float64, requires_grad=True))
     y = data.draw(tensors(b, nx.float64, requires_grad=True))
     assert nx.gradcheck(lambda p, q: fn(nx, p, q), (x, y))
+    assert nx.gradgradcheck(lambda p, q: fn(nx, p, q), (x, y))
 
 
 @pytest.mark.parametrize("name, fn", MATMULS)
@@ -48,7 +49,7 @@ def test_matmul_matches_torch(name, fn, data):
     a, b = data.draw(matmul_shapes())
     dtype = data.draw(FLOATS)
     x, y = data.draw(tensors(a, dtype)), data.draw(tensors(b, dtype))
-    assert_matches(torch, fn, x.numpy(), y.numpy())
+    assert_matches(torch, fn, x.numpy(), y.numpy(), second_order=True)
 
 
 CASES = [  # every 1-D / 2-D / batched combination once, by name
@@ -64,7 +65,8 @@ CASES = [  # every 1-D / 2-D / batched combination once, by name
 def test_matmul_case_matches_torch(name, a, b):
     torch = pytest.importorskip("torch")
     rng = np.random.default_rng(0)
-    assert_matches(torch, lambda lib, x, y: x @ y, rng.standard_normal(a), rng.standard_normal(b))
+    assert_matches(torch, lambda lib, x, y: x @ y, rng.standard_normal(a), rng.standard_normal(b),
+                   second_order=True)
 
 
 def test_matmul_with_one_side_not_requiring_grad():

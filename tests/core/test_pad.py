@@ -1,10 +1,12 @@
-"""pad: constant / reflect / replicate against PyTorch, gradient checks, errors."""
+"""pad: constant / reflect / replicate against PyTorch and gradient checks to second order, the
+adjoint ops its backward passes are made of, errors."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neurenix as nx
+from neurenix.core.ops.pad import FoldPadding, Pad
 from neurenix.testing import assert_matches, tensors
 
 
@@ -36,24 +38,84 @@ def test_pad_matches_torch(shape, pad, mode, value, dtype):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(0).standard_normal(shape).astype(dtype)
     kwargs = {} if value is None else dict(value=value)
-    assert_matches(torch, lambda lib, x: _functional(lib).pad(x, pad, mode=mode, **kwargs), x)
+    assert_matches(torch, lambda lib, x: _functional(lib).pad(x, pad, mode=mode, **kwargs), x,
+                   second_order=dtype == np.float64)  # zero: padding is linear
+
+
+@pytest.mark.parametrize("shape, pad, mode, value", PAD)
+def test_pad_second_derivatives_match_torch(shape, pad, mode, value):
+    """Of pad(x) ** 2, in float64: padding's own second derivative is zero, the square's
+    Hessian 2 P^T diag(v) P is not, and it runs the backward of pad's backward."""
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal(shape)
+    kwargs = {} if value is None else dict(value=value)
+    assert_matches(torch, lambda lib, x: _functional(lib).pad(x, pad, mode=mode, **kwargs) ** 2,
+                   x, second_order=True)
+
+
+@st.composite
+def _pad_problem(draw, mode):
+    """(x, pad) for ``mode``: 3-D or 4-D inputs, pads up to the largest allowed (constant pads
+    may also crop, one element per side, leaving at least one)."""
+    ndim = draw(st.integers(3, 4))
+    shape = (draw(st.integers(1, 2)),) + tuple(draw(st.integers(2, 4)) for _ in range(ndim - 1))
+    k = ndim - 2 if mode != "constant" else draw(st.integers(1, ndim))
+    sides = [shape[ndim - 1 - i // 2] for i in range(2 * k)]  # the size each entry pads
+    pad = tuple(draw(st.integers(-1 if mode == "constant" and n >= 3 else 0, n - 1))
+                for n in sides)
+    return draw(tensors(shape, requires_grad=True)), pad
 
 
 @pytest.mark.parametrize("mode", ["constant", "reflect", "replicate"])
 @given(data=st.data())
 def test_pad_gradcheck(mode, data):
-    ndim = data.draw(st.integers(3, 4))
-    shape = (data.draw(st.integers(1, 2)),) + tuple(data.draw(st.integers(2, 4))
-                                                    for _ in range(ndim - 1))
-    k = ndim - 2 if mode != "constant" else data.draw(st.integers(1, ndim))
-    sides = [shape[ndim - 1 - i // 2] for i in range(2 * k)]  # the size each entry pads
-    # constant pads may crop (one element per side, leaving at least one)
-    pad = tuple(data.draw(st.integers(-1 if mode == "constant" and n >= 3 else 0, n - 1))
-                for n in sides)
-    x = data.draw(tensors(shape, requires_grad=True))
+    x, pad = data.draw(_pad_problem(mode))
+    k = len(pad) // 2
     out = nx.pad(x, pad, mode=mode)
-    assert out.shape[:ndim - k] == shape[:ndim - k]
+    assert out.shape[:x.ndim - k] == x.shape[:x.ndim - k]
     assert nx.gradcheck(lambda x: nx.pad(x, pad, mode=mode, value=0.5), (x,))
+
+
+@pytest.mark.parametrize("mode", ["constant", "reflect", "replicate"])
+@settings(max_examples=10)  # each example differentiates the backward once per gradient entry
+@given(data=st.data())
+def test_pad_gradgradcheck(mode, data):
+    x, pad = data.draw(_pad_problem(mode))
+    assert nx.gradgradcheck(lambda x: nx.pad(x, pad, mode=mode, value=0.5), (x,))
+
+
+@pytest.mark.parametrize("pad, mode", [((1, -1, 2, 0), "constant"), ((2, 1, 1, 2), "reflect"),
+                                       ((3, 0, 1, 2), "replicate")])
+def test_pad_third_derivatives_gradgradcheck(pad, mode):
+    """Any order: gradgradcheck of the gradient of sum(v * pad(x)**2) differentiates the
+    backward of pad's backward (a pad of a crop or of a fold) once more."""
+    x = nx.tensor(np.random.default_rng(1).standard_normal((1, 2, 3, 4)), requires_grad=True)
+    v = nx.tensor(np.random.default_rng(2).standard_normal(nx.pad(x, pad, mode=mode).shape))
+
+    def gradient(x):
+        return nx.autograd.grad((nx.pad(x, pad, mode=mode) ** 2 * v).sum(), x,
+                                create_graph=True)[0]
+
+    assert nx.gradgradcheck(gradient, (x,))
+
+
+@pytest.mark.parametrize("pad, mode, adjoint", [((1, -2, 0, 3), "constant", Pad),
+                                                ((2, 1, 1, 2), "reflect", FoldPadding),
+                                                ((3, 0, 1, 2), "replicate", FoldPadding)])
+def test_pad_backward_is_its_adjoint_whose_backward_pads(pad, mode, adjoint):
+    """<backward(g), y> = <g, pad(y)>: constant padding's backward crops (a pad by the negated
+    widths), reflect / replicate's folds the pads back; the backward of either pads again."""
+    rng = np.random.default_rng(3)
+    x = nx.tensor(rng.standard_normal((2, 3, 4, 5)), requires_grad=True)
+    out = nx.pad(x, pad, mode=mode)
+    g = nx.tensor(rng.standard_normal(out.shape), requires_grad=True)
+    (grad_x,) = nx.autograd.grad(out, x, g, create_graph=True)
+    assert type(grad_x.grad_fn) is adjoint
+    y = rng.standard_normal(x.shape)
+    padded = nx.pad(nx.tensor(y), pad, mode=mode).numpy()
+    assert np.isclose((grad_x.numpy() * y).sum(), (g.numpy() * padded).sum())
+    (back,) = nx.autograd.grad(grad_x, g, nx.tensor(y))
+    np.testing.assert_allclose(back.numpy(), padded)
 
 
 def test_pad_keeps_dtype_and_copies():

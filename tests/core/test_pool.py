@@ -1,10 +1,12 @@
-"""max/avg pooling and adaptive pooling: PyTorch comparisons, gradient checks, errors."""
+"""max/avg pooling and adaptive pooling: PyTorch comparisons and gradient checks to second
+order, the adjoint ops their backward passes are made of, errors."""
 import numpy as np
 import pytest
-from hypothesis import assume, given
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import neurenix as nx
+from neurenix.core.ops.pool import GatherAtArgmax, ScatterToArgmax, SpreadOverWindows
 from neurenix.testing import assert_matches
 
 
@@ -60,9 +62,11 @@ def _distinct(shape, dtype, seed=0):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("shape, kwargs", MAX_POOL)
 def test_max_pool2d_matches_torch(shape, kwargs, dtype):
+    """Forward and gradients; in float64 also the second derivatives (zero: with its argmax
+    fixed, a pool is linear in x)."""
     torch = pytest.importorskip("torch")
     assert_matches(torch, lambda lib, x: _functional(lib).max_pool2d(x, **kwargs),
-                   _distinct(shape, dtype))
+                   _distinct(shape, dtype), second_order=dtype == np.float64)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -70,7 +74,8 @@ def test_max_pool2d_matches_torch(shape, kwargs, dtype):
 def test_avg_pool2d_matches_torch(shape, kwargs, dtype):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(1).standard_normal(shape).astype(dtype)
-    assert_matches(torch, lambda lib, x: _functional(lib).avg_pool2d(x, **kwargs), x)
+    assert_matches(torch, lambda lib, x: _functional(lib).avg_pool2d(x, **kwargs), x,
+                   second_order=dtype == np.float64)
 
 
 @pytest.mark.parametrize("name", ["adaptive_avg_pool2d", "adaptive_max_pool2d"])
@@ -79,7 +84,25 @@ def test_avg_pool2d_matches_torch(shape, kwargs, dtype):
 def test_adaptive_pool2d_matches_torch(shape, output_size, dtype, name):
     torch = pytest.importorskip("torch")
     assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(x, output_size),
-                   _distinct(shape, dtype))
+                   _distinct(shape, dtype), second_order=dtype == np.float64)
+
+
+SECOND_ORDER = (  # name, x shape, positional and keyword arguments
+    [("max_pool2d", shape, (), kwargs) for shape, kwargs in MAX_POOL
+     if shape != (1, 1, 1, 1)]  # its window sees only padding: a -inf output
+    + [("avg_pool2d", shape, (), kwargs) for shape, kwargs in AVG_POOL]
+    + [(name, shape, (size,), {}) for shape, size in ADAPTIVE
+       for name in ("adaptive_avg_pool2d", "adaptive_max_pool2d")])
+
+
+@pytest.mark.parametrize("name, shape, args, kwargs", SECOND_ORDER)
+def test_pool_second_derivatives_match_torch(name, shape, args, kwargs):
+    """Of pool(x) ** 2, in float64: a pool's own second derivative is zero, the square's
+    Hessian 2 P^T diag(v) P is not, and it runs the pool's backward and the backward of that
+    backward."""
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(x, *args, **kwargs) ** 2,
+                   _distinct(shape, np.float64), second_order=True)
 
 
 @pytest.mark.parametrize("name, args", [("max_pool2d", (2,)), ("adaptive_max_pool2d", ((3, 2),)),
@@ -88,6 +111,8 @@ def test_max_pool_ties_pick_the_first_maximum_like_torch(name, args):
     torch = pytest.importorskip("torch")
     x = np.random.default_rng(2).integers(0, 2, (2, 2, 7, 6)).astype(np.float64)
     assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(x, *args), x)
+    assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(x, *args) ** 2, x,
+                   second_order=True)
 
 
 @pytest.mark.filterwarnings("ignore:invalid value")  # the contracted loss sums -inf terms
@@ -122,49 +147,114 @@ def test_float32_stays_float32(fn):
 
 
 @st.composite
-def _pool_params(draw, dilation: bool):
+def _pool_problem(draw, name: str):
+    """(pool, x): the pool ``name`` as a function of x with drawn arguments (every option), and a
+    float64 x whose values are 0.1 apart, so no window has two maxima (or a near-tie a finite
+    difference could flip)."""
+    if name.startswith("adaptive"):
+        size = (draw(st.integers(1, 7)), draw(st.integers(1, 7)))
+        output_size = (draw(st.integers(1, 5)), draw(st.integers(1, 5)))
+        x = _distinct_tensor(draw, (1, 2) + size)
+        return (lambda x: getattr(nx, name)(x, output_size)), x
+    dilated = name == "max_pool2d"
     kernel = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     stride = (draw(st.integers(1, 3)), draw(st.integers(1, 3)))
     padding = tuple(draw(st.integers(0, k // 2)) for k in kernel)
-    dil = (draw(st.integers(1, 2)), draw(st.integers(1, 2))) if dilation else (1, 1)
-    reach = [d * (k - 1) + 1 for d, k in zip(dil, kernel)]
+    kwargs = dict(kernel_size=kernel, stride=stride, padding=padding,
+                  ceil_mode=draw(st.booleans()))
+    if dilated:
+        kwargs["dilation"] = (draw(st.integers(1, 2)), draw(st.integers(1, 2)))
+    else:
+        kwargs.update(count_include_pad=draw(st.booleans()),
+                      divisor_override=draw(st.sampled_from([None, 2, 5])))
+    reach = [d * (k - 1) + 1 for d, k in zip(kwargs.get("dilation", (1, 1)), kernel)]
     size = tuple(draw(st.integers(max(1, r - 2 * p), r + 3)) for r, p in zip(reach, padding))
-    return size, dict(kernel_size=kernel, stride=stride, padding=padding,
-                      ceil_mode=draw(st.booleans())), dil
+    x = _distinct_tensor(draw, (2, 2) + size)
+    if dilated:  # a dilated window can see only padding: its output is -inf (as in PyTorch)
+        assume(np.isfinite(nx.max_pool2d(x, **kwargs).numpy()).all())
+    return (lambda x: getattr(nx, name)(x, **kwargs)), x
 
 
-def _distinct_tensor(data, shape):
-    order = data.draw(st.permutations(range(int(np.prod(shape)))))
+def _distinct_tensor(draw, shape):
+    order = draw(st.permutations(range(int(np.prod(shape)))))
     return nx.tensor(np.array(order, dtype=np.float64).reshape(shape) * 0.1, requires_grad=True)
 
 
-@given(data=st.data())
-def test_max_pool2d_gradcheck(data):
-    size, kwargs, dilation = data.draw(_pool_params(dilation=True))
-    x = _distinct_tensor(data, (2, 2) + size)
-    # a dilated window can see only padding: its output is -inf (as in PyTorch), no gradient
-    assume(np.isfinite(nx.max_pool2d(x, dilation=dilation, **kwargs).numpy()).all())
-    assert nx.gradcheck(lambda x: nx.max_pool2d(x, dilation=dilation, **kwargs), (x,))
+POOLS = ["max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "adaptive_max_pool2d"]
 
 
+@pytest.mark.parametrize("name", POOLS)
 @given(data=st.data())
-def test_avg_pool2d_gradcheck(data):
-    size, kwargs, _ = data.draw(_pool_params(dilation=False))
-    include, override = data.draw(st.booleans()), data.draw(st.sampled_from([None, 2, 5]))
-    x = _distinct_tensor(data, (2, 2) + size)
-    assert nx.gradcheck(lambda x: nx.avg_pool2d(x, count_include_pad=include,
-                                                divisor_override=override, **kwargs), (x,))
+def test_pool_gradcheck(name, data):
+    pool, x = data.draw(_pool_problem(name))
+    assert nx.gradcheck(pool, (x,))
+
+
+@pytest.mark.parametrize("name", POOLS)
+@settings(max_examples=10)  # each example differentiates the backward once per gradient entry
+@given(data=st.data())
+def test_pool_gradgradcheck(name, data):
+    pool, x = data.draw(_pool_problem(name))
+    assert nx.gradgradcheck(pool, (x,))
 
 
 @pytest.mark.parametrize("name", ["adaptive_avg_pool2d", "adaptive_max_pool2d"])
-@given(data=st.data())
-def test_adaptive_pool2d_gradcheck(name, data):
-    size = (data.draw(st.integers(1, 7)), data.draw(st.integers(1, 7)))
-    output_size = (data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5)))
-    x = _distinct_tensor(data, (1, 2) + size)
-    out = getattr(nx, name)(x, output_size)
-    assert out.shape == (1, 2) + output_size
-    assert nx.gradcheck(lambda x: getattr(nx, name)(x, output_size), (x,))
+@given(size=st.tuples(st.integers(1, 7), st.integers(1, 7)),
+       output_size=st.tuples(st.integers(1, 5), st.integers(1, 5)))
+def test_adaptive_pool2d_output_size(name, size, output_size):
+    assert getattr(nx, name)(nx.zeros(1, 2, *size), output_size).shape == (1, 2) + output_size
+
+
+@pytest.mark.parametrize("pool", [
+    lambda x: nx.max_pool2d(x, 3, 2, 1, ceil_mode=True),
+    lambda x: nx.max_pool2d(x, 2, 1, dilation=2),
+    lambda x: nx.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False),
+    lambda x: nx.adaptive_max_pool2d(x, (4, 3)),
+    lambda x: nx.adaptive_avg_pool2d(x, (4, 3))])
+def test_pool_third_derivatives_gradgradcheck(pool):
+    """Any order: gradgradcheck of the gradient of sum(v * pool(x)**2) differentiates the
+    backward of the pool's backward (the gather of a scatter, the pool of a spread) once more."""
+    x = nx.tensor(_distinct((1, 2, 5, 6), np.float64), requires_grad=True)
+    v = nx.tensor(np.random.default_rng(4).standard_normal(pool(x).shape))
+
+    def gradient(x):
+        return nx.autograd.grad((pool(x) ** 2 * v).sum(), x, create_graph=True)[0]
+
+    assert nx.gradgradcheck(gradient, (x,))
+
+
+def test_max_pool_backward_is_a_scatter_whose_backward_gathers():
+    """Overlapping windows share argmaxes: the scatter adds them up; the gather reads them back,
+    and the two are adjoint: <scatter(g), y> = <g, gather(y)>."""
+    x = nx.tensor(np.array([[[[0.0, 5.0, 1.0], [2.0, 3.0, 4.0]]]]), requires_grad=True)
+    out = nx.max_pool2d(x, 2, 1)  # windows [[0, 5], [2, 3]] and [[5, 1], [3, 4]]: both pick 5
+    g = nx.tensor([[[[1.0, 10.0]]]], requires_grad=True)  # so the gradient records its graph
+    (grad_x,) = nx.autograd.grad(out, x, g, create_graph=True)
+    assert grad_x.tolist() == [[[[0.0, 11.0, 0.0], [0.0, 0.0, 0.0]]]]
+    assert type(grad_x.grad_fn) is ScatterToArgmax
+    (back,) = nx.autograd.grad(grad_x, g, nx.tensor([[[[0.0, 7.0, 0.0], [0.0, 0.0, 0.0]]]]))
+    assert back.tolist() == [[[[7.0, 7.0]]]]  # the scatter's backward gathers at the argmax
+    rng = np.random.default_rng(5)
+    index = rng.integers(0, 6 * 7 + 1, (2, 3, 4, 5))  # 6 * 7: the sink, dropped / read as 0
+    u, y = rng.standard_normal((2, 3, 4, 5)), rng.standard_normal((2, 3, 6, 7))
+    scattered = ScatterToArgmax.apply(nx.tensor(u), index, (2, 3, 6, 7))
+    gathered = GatherAtArgmax.apply(nx.tensor(y), index)
+    assert np.isclose((scattered.numpy() * y).sum(), (u * gathered.numpy()).sum())
+
+
+def test_avg_pool_backward_spreads_and_its_backward_pools():
+    """<spread(g), y> = <g, avg_pool(y)>: the spread is the adjoint of average pooling, with the
+    same windows and divisors (here ceil_mode and count_include_pad=False)."""
+    x = nx.tensor(_distinct((2, 3, 6, 7), np.float64), requires_grad=True)
+    out = nx.avg_pool2d(x, 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    g = nx.tensor(np.random.default_rng(6).standard_normal(out.shape), requires_grad=True)
+    (spread,) = nx.autograd.grad(out, x, g, create_graph=True)
+    assert type(spread.grad_fn) is SpreadOverWindows
+    y = np.random.default_rng(7).standard_normal(x.shape)
+    pooled = nx.avg_pool2d(nx.tensor(y), 3, 2, 1, ceil_mode=True, count_include_pad=False)
+    assert np.isclose((spread.numpy() * y).sum(), (g.numpy() * pooled.numpy()).sum())
+    (pooled_back,) = nx.autograd.grad(spread, g, nx.tensor(y))  # the spread's backward: a pool
+    np.testing.assert_allclose(pooled_back.numpy(), pooled.numpy())
 
 
 def test_adaptive_avg_pool2d_averages_pytorch_bins():

@@ -155,10 +155,11 @@ SHAPE_OPS = [  # name, strategy of (input shapes, fn(lib, *xs) for both librarie
 
 @pytest.mark.parametrize("name, case", SHAPE_OPS)
 @given(data=st.data())
-def test_shape_op_gradcheck(name, case, data):
+def test_shape_op_gradcheck_and_gradgradcheck(name, case, data):
     input_shapes, fn = data.draw(case)
     xs = [data.draw(tensors(s, nx.float64, requires_grad=True)) for s in input_shapes]
     assert nx.gradcheck(lambda *a: fn(nx, *a), xs)
+    assert nx.gradgradcheck(lambda *a: fn(nx, *a), xs)
 
 
 @pytest.mark.parametrize("name, case", SHAPE_OPS)
@@ -168,7 +169,7 @@ def test_shape_op_matches_torch(name, case, data):
     input_shapes, fn = data.draw(case)
     dtype = data.draw(FLOATS)
     xs = [data.draw(tensors(s, dtype)).numpy() for s in input_shapes]
-    assert_matches(torch, fn, *xs)
+    assert_matches(torch, fn, *xs, second_order=True)
 
 
 def test_cat_promotes_dtypes_with_gradients_in_each_dtype():

@@ -30,9 +30,10 @@ UNARY = [  # name, fn(lib, x) for both libraries, input elements
 
 @pytest.mark.parametrize("name, fn, elements", UNARY)
 @given(data=st.data())
-def test_unary_gradcheck(name, fn, elements, data):
+def test_unary_gradcheck_and_gradgradcheck(name, fn, elements, data):
     x = data.draw(tensors(dtype=nx.float64, elements=elements, requires_grad=True, max_dims=3))
     assert nx.gradcheck(lambda a: fn(nx, a), (x,))
+    assert nx.gradgradcheck(lambda a: fn(nx, a), (x,))
 
 
 @pytest.mark.parametrize("name, fn, elements", UNARY)
@@ -40,7 +41,7 @@ def test_unary_gradcheck(name, fn, elements, data):
 def test_unary_matches_torch(name, fn, elements, data):
     torch = pytest.importorskip("torch")
     x = data.draw(tensors(dtype=data.draw(FLOATS), elements=elements, max_dims=3))
-    assert_matches(torch, fn, x.numpy())
+    assert_matches(torch, fn, x.numpy(), second_order=True)
 
 
 EDGES = [  # name, fn(lib, x), input values at the edges of the domains and kinks
@@ -57,7 +58,7 @@ EDGES = [  # name, fn(lib, x), input values at the edges of the domains and kink
 def test_edges_match_torch(name, fn, values, dtype):
     torch = pytest.importorskip("torch")
     with np.errstate(all="ignore"):
-        assert_matches(torch, fn, np.array(values, dtype))
+        assert_matches(torch, fn, np.array(values, dtype), second_order=True)
 
 
 @pytest.mark.parametrize("name, fn, elements", UNARY)

@@ -1,13 +1,14 @@
-"""BatchNorm over several training steps, then eval mode, against PyTorch; its rules and errors."""
+"""BatchNorm over several training steps, then eval mode, against PyTorch; its rules and errors;
+the functional op's first, second and third derivatives."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 import neurenix as nx
 import neurenix.nn.functional as F
-from neurenix.testing import ranged
+from neurenix.testing import assert_matches, ranged
 
 CONFIGS = [  # constructor kwargs for BatchNorm2d(3, ...)
     {},
@@ -84,9 +85,10 @@ def test_eval_mode_uses_running_stats_and_does_not_update_them():
     assert bn.num_batches_tracked.item() == 0
 
 
-@given(data=st.data())
-def test_functional_batch_norm_gradcheck_training_and_eval(data):
-    shape = data.draw(st.sampled_from([(3, 2), (2, 2, 3), (2, 2, 2, 3)]))
+def _draw_inputs(data, shapes=((3, 2), (2, 2, 3), (2, 2, 2, 3))):
+    """x (spread out, so no channel is nearly constant), weight, bias, running mean and var,
+    float64; x, weight and bias require grad."""
+    shape = data.draw(st.sampled_from(shapes))
     spread = np.arange(np.prod(shape)).reshape(shape) * 0.41 % 1.7
     x = nx.tensor(data.draw(hnp.arrays(np.float64, shape, elements=ranged(-2, 2))) + spread,
                   requires_grad=True)
@@ -96,8 +98,83 @@ def test_functional_batch_norm_gradcheck_training_and_eval(data):
                   requires_grad=True)
     mean = nx.tensor(np.linspace(-0.5, 0.5, shape[1]))
     var = nx.tensor(np.linspace(0.5, 2.0, shape[1]))
+    return x, w, b, mean, var
+
+
+@given(data=st.data())
+def test_functional_batch_norm_gradcheck_training_and_eval(data):
+    x, w, b, mean, var = _draw_inputs(data)
     assert nx.gradcheck(lambda a, ww, bb: F.batch_norm(a, None, None, ww, bb, True), (x, w, b))
     assert nx.gradcheck(lambda a, ww, bb: F.batch_norm(a, mean, var, ww, bb, False), (x, w, b))
+
+
+@settings(max_examples=8)
+@given(data=st.data())
+def test_functional_batch_norm_gradgradcheck_training_and_eval(data):
+    """Second derivatives in input, weight, bias (and dL/dout), affine or not."""
+    x, w, b, mean, var = _draw_inputs(data, shapes=((3, 2), (2, 2, 3)))
+    assert nx.gradgradcheck(lambda a, ww, bb: F.batch_norm(a, None, None, ww, bb, True),
+                            (x, w, b))
+    assert nx.gradgradcheck(lambda a: F.batch_norm(a, None, None, training=True), (x,))
+    # eval mode is affine in x: a tanh after it makes the second derivative in x non-zero
+    assert nx.gradgradcheck(lambda a, ww, bb: F.batch_norm(a, mean, var, ww, bb).tanh(),
+                            (x, w, b))
+    assert nx.gradgradcheck(lambda a: F.batch_norm(a, mean, var).tanh(), (x,))
+
+
+@settings(max_examples=4)
+@given(data=st.data())
+def test_functional_batch_norm_third_derivatives(data):
+    """Any order: the first-order gradients (taken with create_graph) pass gradgradcheck. Checked
+    against finite differences: PyTorch 2.13's own third derivative of training batch norm fails
+    torch.autograd.gradgradcheck, so it is no reference here."""
+    x, w, b, mean, var = _draw_inputs(data, shapes=((3, 2), (2, 2, 2)))
+    v = nx.tensor(np.random.default_rng(0).standard_normal(x.shape))
+    for training in (True, False):
+        def gradients(a, ww, bb):
+            out = F.batch_norm(a, mean, var, ww, bb, training, momentum=0.0).tanh()
+            return nx.autograd.grad((out * v).sum(), (a, ww, bb), create_graph=True)
+
+        assert nx.gradgradcheck(gradients, (x, w, b))
+
+
+BN_SHAPES = [(4, 3), (3, 2, 5), (2, 3, 4, 5)]
+
+
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
+@pytest.mark.parametrize("affine", [True, False])
+@pytest.mark.parametrize("training", [True, False])
+@pytest.mark.parametrize("shape", BN_SHAPES)
+def test_functional_batch_norm_second_derivatives_match_torch(shape, training, affine, dtype):
+    """Values, gradients and second derivatives in input, weight and bias. The output is
+    compared alone and after a tanh (so dL/dout depends on x, and eval mode, affine in x, has a
+    second derivative in x at all)."""
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    c = shape[1]
+    x = (rng.standard_normal(shape) * 2 + 1).astype(dtype)
+    w, b = rng.uniform(0.5, 1.5, c).astype(dtype), rng.uniform(-1, 1, c).astype(dtype)
+    running_mean, running_var = rng.standard_normal(c), rng.uniform(0.5, 2, c)
+
+    def fn(lib, x, w, b):
+        functional = F if lib is nx else lib.nn.functional
+        out = functional.batch_norm(x, lib.tensor(running_mean.astype(dtype)),
+                                    lib.tensor(running_var.astype(dtype)),
+                                    w if affine else None, b if affine else None, training)
+        return out, lib.tanh(out)
+
+    assert_matches(torch, fn, x, w, b, second_order=True)
+
+
+def test_double_backward_updates_the_running_stats_once():
+    """The backward passes normalise again, but never touch the running statistics."""
+    bn = nx.nn.BatchNorm2d(2, momentum=0.5).to(nx.float64)
+    x = nx.tensor(np.random.default_rng(0).standard_normal((3, 2, 2, 2)) + 1, requires_grad=True)
+    (g,) = nx.autograd.grad(bn(x).tanh().sum(), x, create_graph=True)
+    (g * g).sum().backward()
+    expected = 0.5 * x.numpy().mean(axis=(0, 2, 3))
+    np.testing.assert_allclose(bn.running_mean.numpy(), expected, rtol=1e-12)
+    assert x.grad.shape == x.shape and bn.weight.grad.shape == (2,)
 
 
 def test_batchnorm_errors_name_the_shapes():

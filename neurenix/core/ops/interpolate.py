@@ -1,12 +1,16 @@
 """Resizing with PyTorch's ``F.interpolate`` semantics: nearest, nearest-exact, (bi)linear, bicubic.
 
+Every mode is linear in x, so each backward pass is the adjoint resize, itself an op whose own
+backward is the forward resize again: gradients are differentiable to any order.
+
 (Bi)linear and bicubic resizing are separable linear maps, so an (N, C, H, W) input becomes
 out = Ah @ x @ Aw^T with small interpolation matrices Ah (OH, H) and Aw (OW, W), and the
-backward pass is the transposed product Ah^T @ dL/dout @ Aw. Two BLAS matrix products beat
-gathering the 2 or 4 taps and scattering them back with np.add.at by 5-12x. The matrices are
-built in the input dtype from PyTorch's source-index formulas, so float32 results match its
-float32 arithmetic. Nearest modes gather rows and columns; their backward sums each run of
-output rows that copied one input row (np.add.reduceat: the indices never decrease).
+backward pass is the same op with the transposed matrices, Ah^T @ dL/dout @ Aw. Two BLAS matrix
+products beat gathering the 2 or 4 taps and scattering them back with np.add.at by 5-12x. The
+matrices are built in the input dtype from PyTorch's source-index formulas, so float32 results
+match its float32 arithmetic. Nearest modes gather rows and columns (``NearestResize``); their
+adjoint (``NearestScatter``) sums each run of output rows that copied one input row
+(np.add.reduceat: the indices never decrease), and its adjoint is the gather again.
 """
 import math
 
@@ -40,19 +44,19 @@ def _product(x: np.ndarray, Ah: np.ndarray, Aw: np.ndarray) -> np.ndarray:
 
 
 class SeparableResize(Function):
-    """out = Ah @ x @ Aw^T.  dL/dx = Ah^T @ dL/dout @ Aw."""
+    """out = Ah @ x @ Aw^T.  dL/dx = Ah^T @ dL/dout @ Aw: the same op with the transposed
+    matrices, so the backward of the backward is this resize again."""
 
-    __slots__ = ()
+    __slots__ = ("Ah", "Aw")
 
     @staticmethod
     def forward(ctx, x, Ah, Aw):
-        ctx.save_for_backward(Ah, Aw)
+        ctx.Ah, ctx.Aw = Ah, Aw  # constants: the gradient flows through x alone
         return _product(x, Ah, Aw)
 
     @staticmethod
     def backward(ctx, grad_out):
-        Ah, Aw = ctx.saved_tensors
-        return _product(grad_out, Ah.T, Aw.T), None, None
+        return SeparableResize.apply(grad_out, ctx.Ah.T, ctx.Aw.T), None, None
 
 
 def separable_resize(x: Tensor, Ah: np.ndarray, Aw: np.ndarray) -> Tensor:
@@ -75,22 +79,35 @@ def _fold_runs(grad: np.ndarray, index: np.ndarray, n: int, axis: int) -> np.nda
 
 
 class NearestResize(Function):
-    """out[..., i, j] = x[..., ih[i], iw[j]].  dL/dx sums dL/dout over the outputs that copied
-    each input pixel."""
+    """out[..., i, j] = x[..., ih[i], iw[j]].  dL/dx = ``NearestScatter`` of dL/dout: each
+    output's gradient summed into the input pixel it copied."""
 
-    __slots__ = ("x_shape",)
+    __slots__ = ("ih", "iw", "x_size")
 
     @staticmethod
     def forward(ctx, x, ih, iw):
-        ctx.x_shape = x.shape
-        ctx.save_for_backward(ih, iw)
+        ctx.ih, ctx.iw, ctx.x_size = ih, iw, x.shape[2:]
         return np.take(np.take(x, ih, axis=2), iw, axis=3)
 
     @staticmethod
     def backward(ctx, grad_out):
-        ih, iw = ctx.saved_tensors
-        H, W = ctx.x_shape[2:]
-        return _fold_runs(_fold_runs(grad_out, iw, W, 3), ih, H, 2), None, None
+        return NearestScatter.apply(grad_out, ctx.ih, ctx.iw, ctx.x_size), None, None
+
+
+class NearestScatter(Function):
+    """out[..., h, w] = sum of x[..., i, j] over ih[i] = h, iw[j] = w (``size`` = (H, W)): the
+    adjoint of ``NearestResize``.  dL/dx = ``NearestResize`` of dL/dout, a gather."""
+
+    __slots__ = ("ih", "iw")
+
+    @staticmethod
+    def forward(ctx, x, ih, iw, size):
+        ctx.ih, ctx.iw = ih, iw
+        return _fold_runs(_fold_runs(x, iw, size[1], 3), ih, size[0], 2)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return NearestResize.apply(grad_out, ctx.ih, ctx.iw), None, None, None
 
 
 def _nearest_index(n_in: int, n_out: int, scale_factor, exact: bool) -> np.ndarray:

@@ -3,6 +3,11 @@
 ``pad`` lists (before, after) pairs starting from the LAST dimension, as in PyTorch:
 ``(left, right, top, bottom)`` pads W then H. Reflect and replicate are applied one axis at a
 time; each is a gather in the forward and a few slice additions in the backward (no np.add.at).
+
+Padding is linear in x, and so is its backward, which is again an op whose backward is padding:
+constant padding's backward crops, which is constant padding by the negated widths (so ``Pad``
+is its own adjoint), and reflect / replicate padding's backward folds each padded position back
+onto the one it copied (``FoldPadding``), whose backward pads again.
 """
 import numpy as np
 
@@ -62,8 +67,9 @@ def _fold_axis(mode: str, grad: np.ndarray, axis: int, n: int, before: int, afte
 
 
 class Pad(Function):
-    """out = x padded (constant / reflect / replicate).  dL/dx = dL/dout cropped (constant) or
-    folded back onto the positions each pad copied."""
+    """out = x padded (constant / reflect / replicate).  dL/dx = dL/dout cropped, i.e. padded by
+    the negated widths (constant), or folded back onto the positions each pad copied
+    (``FoldPadding``)."""
 
     __slots__ = ("widths", "mode", "x_shape")
 
@@ -81,16 +87,29 @@ class Pad(Function):
 
     @staticmethod
     def backward(ctx, grad_out):
-        widths, shape = ctx.widths, ctx.x_shape
-        lead = len(shape) - len(widths)
         if ctx.mode == "constant":
-            grad_x = np.zeros(shape, dtype=grad_out.dtype)
-            kept, placed = _constant_regions(shape, widths)
-            grad_x[kept] = grad_out[placed]
-            return grad_x, None, None, None
+            crop = tuple((-b, -a) for b, a in ctx.widths)
+            return Pad.apply(grad_out, crop, "constant", 0), None, None, None
+        return FoldPadding.apply(grad_out, ctx.widths, ctx.mode, ctx.x_shape), None, None, None
+
+
+class FoldPadding(Function):
+    """out (``shape``) = x with every padded position added back onto the position it copied:
+    the adjoint of reflect / replicate padding.  dL/dx = dL/dout padded the same way (``Pad``)."""
+
+    __slots__ = ("widths", "mode")
+
+    @staticmethod
+    def forward(ctx, x, widths, mode, shape):
+        ctx.widths, ctx.mode = widths, mode
+        lead = len(shape) - len(widths)
         for k, (b, a) in enumerate(widths):
-            grad_out = _fold_axis(ctx.mode, grad_out, lead + k, shape[lead + k], b, a)
-        return grad_out, None, None, None
+            x = _fold_axis(mode, x, lead + k, shape[lead + k], b, a)
+        return x
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return Pad.apply(grad_out, ctx.widths, ctx.mode, None), None, None, None
 
 
 def pad(x: Tensor, pad, mode: str = "constant", value: float = 0.0) -> Tensor:

@@ -2,15 +2,24 @@
 
 A fixed-window pool loops over the KH*KW kernel positions (never over pixels): position (i, j)
 sees one strided slab of the padded input (``conv.window_slices``), and the pool is a running
-maximum or sum of those slabs. The backward pass adds each slab's share of the gradient back,
-as conv's col2im does.
+maximum or sum of those slabs.
+
+With its argmax fixed, every pool is linear in x, so its backward is a linear op of its own
+whose backward is the pool's again; gradients are differentiable to any order:
+- max pooling's backward scatters dL/dout to the position of each window's maximum
+  (``ScatterToArgmax``); that op's backward gathers at the same positions (``GatherAtArgmax``),
+  and the gather's backward is the scatter. The positions are constants of the graph.
+- average pooling's backward spreads each dL/dout evenly over its window (``SpreadOverWindows``,
+  the adjoint, as conv's col2im: one slab addition per kernel position), and that op's
+  backward is average pooling with the same windows and divisors.
 
 Adaptive pooling uses PyTorch's bins: output i along an axis of n inputs and m outputs pools
 inputs [floor(i*n/m), ceil((i+1)*n/m)). When all bins have one size and one step, and the
 kernel has no more positions than the output (global pooling has 1 output for H*W positions),
-it is a fixed-window pool. Otherwise average pooling is a product with small averaging matrices (the
-mean over a rectangle is a mean over rows of means over columns), and max pooling reduces the
-columns then the rows, one bin at a time (a loop over output rows / columns only).
+it is a fixed-window pool. Otherwise average pooling is a product with small averaging matrices
+(the mean over a rectangle is a mean over rows of means over columns: ``separable_resize``, whose
+adjoint is the transposed product), and max pooling reduces the columns then the rows, one bin
+at a time (a loop over output rows / columns only), and shares max pooling's scatter.
 """
 import numpy as np
 
@@ -31,39 +40,60 @@ def _pool_out_size(n: int, k: int, s: int, p: int, d: int, ceil_mode: bool) -> i
     return out
 
 
-def _padded(x: np.ndarray, padding: tuple, reach: tuple, out_size: tuple, stride: tuple,
-            value) -> np.ndarray:
-    """``x`` padded by ``padding`` on each side, and further on the bottom / right where a
-    ceil_mode window of extent ``reach`` runs past the padding."""
-    widths = []
-    for n, p, r, o, s in zip(x.shape[2:], padding, reach, out_size, stride):
-        widths.append((p, p + max(0, (o - 1) * s + r - (n + 2 * p))))
-    return constant_pad_array(x, widths, value)
+def _pad_widths(size: tuple, padding: tuple, reach: tuple, out_size: tuple, stride: tuple):
+    """(before, after) padding of each spatial axis: ``padding`` on each side, and more on the
+    bottom / right where a ceil_mode window of extent ``reach`` runs past it."""
+    return [(p, p + max(0, (o - 1) * s + r - (n + 2 * p)))
+            for n, p, r, o, s in zip(size, padding, reach, out_size, stride)]
+
+
+def _taps_inside(size, kernel, stride, padding, dilation, out_size) -> list:
+    """Per spatial axis, a (K, O) mask: tap k of window o falls inside the input, not in the
+    padding."""
+    masks = []
+    for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out_size):
+        position = np.arange(o)[None] * s + np.arange(k)[:, None] * d - p
+        masks.append((position >= 0) & (position < n))
+    return masks
 
 
 def _first_inside(argmax, out, size, kernel, stride, padding, dilation) -> None:
     """Where a window's maximum is -inf, point ``argmax`` at the window's first position inside
     the input, as PyTorch does: the -inf padding would otherwise win the tie and swallow the
     gradient (an all -inf window, e.g. of masked scores)."""
-    inside = [((np.arange(o)[None] * s + np.arange(k)[:, None] * d - p >= 0) &
-               (np.arange(o)[None] * s + np.arange(k)[:, None] * d - p < n))  # (K, O) per axis
-              for n, k, s, p, d, o in zip(size, kernel, stride, padding, dilation, out.shape[2:])]
-    taps = (inside[0][:, None, :, None] & inside[1][None, :, None, :])  # (KH, KW, OH, OW)
+    rows, cols = _taps_inside(size, kernel, stride, padding, dilation, out.shape[2:])
+    taps = rows[:, None, :, None] & cols[None, :, None, :]  # (KH, KW, OH, OW)
     first = taps.reshape(-1, *out.shape[2:]).argmax(axis=0).astype(argmax.dtype)
     np.copyto(argmax, first, where=np.isneginf(out))
 
 
-class MaxPool2d(Function):
-    """out = max over each window.  dL/dx: each output's gradient goes to the first position
-    holding its maximum (PyTorch's choice), found again through the saved argmax."""
+def _argmax_positions(argmax, x_shape, kernel, stride, padding, dilation) -> np.ndarray:
+    """The flat positions in the (H, W) planes of x of the maxima that ``argmax`` names by
+    kernel position: window origin + tap offset. H*W (the sink ``ScatterToArgmax`` drops) for a
+    dilated window that misses the input and only saw -inf padding."""
+    (H, W), (OH, OW), (KH, KW) = x_shape[2:], argmax.shape[2:], kernel
+    (sh, sw), (ph, pw), (dh, dw) = stride, padding, dilation
+    tap = (np.arange(KH)[:, None] * dh * W + np.arange(KW) * dw).reshape(-1)  # (KH*KW,)
+    origin = (np.arange(OH) * sh - ph)[:, None] * W + (np.arange(OW) * sw - pw)  # (OH, OW)
+    index = tap.take(argmax)  # a lookup in a table of KH*KW offsets: one pass
+    index += origin
+    rows, cols = _taps_inside(x_shape[2:], kernel, stride, padding, dilation, (OH, OW))
+    sees_input = rows.any(axis=0)[:, None] & cols.any(axis=0)  # (OH, OW)
+    return index if sees_input.all() else np.where(sees_input, index, H * W)
 
-    __slots__ = ("kernel", "stride", "padding", "dilation", "x_shape", "padded_shape")
+
+class MaxPool2dOp(Function):
+    """out = max over each window.  dL/dx = dL/dout scattered to the first position holding
+    each window's maximum (PyTorch's choice): ``ScatterToArgmax``."""
+
+    __slots__ = ("kernel", "stride", "padding", "dilation", "x_shape", "argmax")
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size):
         (KH, KW), (OH, OW) = kernel, out_size
         reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-        xp = _padded(x, padding, reach, out_size, stride, -np.inf)
+        xp = constant_pad_array(x, _pad_widths(x.shape[2:], padding, reach, out_size, stride),
+                                -np.inf)
         out = argmax = None
         for i in range(KH):
             for j in range(KW):
@@ -79,52 +109,114 @@ class MaxPool2d(Function):
         if xp is not x and np.isneginf(out).any():
             _first_inside(argmax, out, x.shape[2:], kernel, stride, padding, dilation)
         ctx.kernel, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
-        ctx.x_shape, ctx.padded_shape = x.shape, xp.shape
-        ctx.save_for_backward(argmax)
+        # the kernel position of each maximum (one byte each); the flat positions the scatter
+        # needs are rebuilt from it in backward rather than kept, eight times larger, in the graph
+        ctx.x_shape, ctx.argmax = x.shape, argmax
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (argmax,), (KH, KW) = ctx.saved_tensors, ctx.kernel
-        OH, OW = grad_out.shape[2:]
-        grad_xp = np.zeros(ctx.padded_shape, dtype=grad_out.dtype)
-        for i in range(KH):
-            for j in range(KW):
-                slices = window_slices(i, j, OH, OW, ctx.stride, ctx.dilation)
-                grad_xp[(..., *slices)] += grad_out * (argmax == i * KW + j)
-        (ph, pw), (H, W) = ctx.padding, ctx.x_shape[2:]
-        return grad_xp[:, :, ph:ph + H, pw:pw + W], None, None, None, None, None
+        index = _argmax_positions(ctx.argmax, ctx.x_shape, ctx.kernel, ctx.stride, ctx.padding,
+                                  ctx.dilation)
+        return ScatterToArgmax.apply(grad_out, index, ctx.x_shape), None, None, None, None, None
 
 
-class AvgPool2d(Function):
-    """out = sum over each window / divisor.  dL/dx: every position of a window receives
-    dL/dout / divisor."""
+class ScatterToArgmax(Function):
+    """out = zeros of ``shape`` (N, C, H, W) with each x[n, c, o] added at the flat position
+    index[n, c, o] of plane (n, c) (position H*W is a sink, dropped): the backward of max
+    pooling.  dL/dx = dL/dout gathered at the same positions: ``GatherAtArgmax``."""
 
-    __slots__ = ("kernel", "stride", "padding", "x_shape", "padded_shape", "divisor")
+    __slots__ = ("index",)
+
+    @staticmethod
+    def forward(ctx, x, index, shape):
+        ctx.index = index
+        N, C, H, W = shape
+        # Windows may overlap and share their argmax, so values at one position must add up.
+        # np.bincount does that in one pass over the flat positions (faster than np.add.at or
+        # a masked addition per kernel position); it sums in float64, and the result is cast
+        # back. Each plane gets H*W + 1 slots, the last one the sink.
+        planes = np.arange(N * C, dtype=index.dtype).reshape(N, C, 1, 1) * (H * W + 1)
+        total = np.bincount((index + planes).reshape(-1), weights=x.reshape(-1),
+                            minlength=N * C * (H * W + 1))
+        total = total.reshape(N, C, H * W + 1)[..., :H * W]  # the sinks dropped
+        return total.reshape(shape).astype(x.dtype, copy=False)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return GatherAtArgmax.apply(grad_out, ctx.index), None, None
+
+
+class GatherAtArgmax(Function):
+    """out[n, c, o] = x[n, c] at the flat position index[n, c, o] (0 at the sink H*W).
+    dL/dx = dL/dout scattered back to those positions: ``ScatterToArgmax``."""
+
+    __slots__ = ("index", "x_shape")
+
+    @staticmethod
+    def forward(ctx, x, index):
+        ctx.index, ctx.x_shape = index, x.shape
+        N, C = x.shape[:2]
+        planes = np.concatenate((x.reshape(N, C, -1), np.zeros((N, C, 1), x.dtype)), axis=2)
+        return np.take_along_axis(planes, index.reshape(N, C, -1), axis=2).reshape(index.shape)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        return ScatterToArgmax.apply(grad_out, ctx.index, ctx.x_shape), None
+
+
+class AvgPool2dOp(Function):
+    """out = sum over each window / divisor.  dL/dx = dL/dout / divisor spread over every
+    position of its window: ``SpreadOverWindows``."""
+
+    __slots__ = ("kernel", "stride", "padding", "divisor", "x_shape")
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, out_size, divisor):
         (KH, KW), (OH, OW) = kernel, out_size
-        xp = _padded(x, padding, kernel, out_size, stride, 0)
+        xp = constant_pad_array(x, _pad_widths(x.shape[2:], padding, kernel, out_size, stride))
         out = np.zeros(x.shape[:2] + out_size, dtype=x.dtype)
         for i in range(KH):
             for j in range(KW):
                 out += xp[(..., *window_slices(i, j, OH, OW, stride, (1, 1)))]
         out /= divisor
         ctx.kernel, ctx.stride, ctx.padding, ctx.divisor = kernel, stride, padding, divisor
-        ctx.x_shape, ctx.padded_shape = x.shape, xp.shape
+        ctx.x_shape = x.shape
         return out
 
     @staticmethod
     def backward(ctx, grad_out):
-        (KH, KW), (OH, OW) = ctx.kernel, grad_out.shape[2:]
-        share = grad_out / ctx.divisor
-        grad_xp = np.zeros(ctx.padded_shape, dtype=grad_out.dtype)
+        grad_x = SpreadOverWindows.apply(grad_out, ctx.kernel, ctx.stride, ctx.padding,
+                                         ctx.divisor, ctx.x_shape)
+        return grad_x, None, None, None, None, None
+
+
+class SpreadOverWindows(Function):
+    """out (``shape``) = each x[..., oh, ow] / divisor[oh, ow] added to every input position of
+    its window: the adjoint of average pooling.  dL/dx = ``AvgPool2dOp`` of dL/dout."""
+
+    __slots__ = ("kernel", "stride", "padding", "divisor", "out_size")
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, divisor, shape):
+        (KH, KW), (OH, OW), (H, W) = kernel, x.shape[2:], shape[2:]
+        ctx.kernel, ctx.stride, ctx.padding, ctx.divisor = kernel, stride, padding, divisor
+        ctx.out_size = (OH, OW)
+        widths = _pad_widths(shape[2:], padding, kernel, (OH, OW), stride)
+        out = np.zeros(shape[:2] + tuple(n + b + a for n, (b, a) in zip((H, W), widths)),
+                       dtype=x.dtype)
+        share = x / divisor
         for i in range(KH):
             for j in range(KW):
-                grad_xp[(..., *window_slices(i, j, OH, OW, ctx.stride, (1, 1)))] += share
-        (ph, pw), (H, W) = ctx.padding, ctx.x_shape[2:]
-        return grad_xp[:, :, ph:ph + H, pw:pw + W], None, None, None, None, None
+                out[(..., *window_slices(i, j, OH, OW, stride, (1, 1)))] += share
+        (ph, _), (pw, _) = widths
+        return out[:, :, ph:ph + H, pw:pw + W]  # what fell on the padding has no input
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        grad_x = AvgPool2dOp.apply(grad_out, ctx.kernel, ctx.stride, ctx.padding, ctx.out_size,
+                                   ctx.divisor)
+        return grad_x, None, None, None, None, None
 
 
 def _avg_divisor(x_size: tuple, kernel, stride, padding, out_size, count_include_pad,
@@ -194,7 +286,7 @@ def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1,
     if batched is not None:
         return batched
     args = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    return MaxPool2d.apply(x, *args)
+    return MaxPool2dOp.apply(x, *args)
 
 
 def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
@@ -224,7 +316,7 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool =
         raise ValueError(f"avg_pool2d: divisor_override must be non-zero (input {x.shape})")
     divisor = _avg_divisor(x.shape[2:], kernel, stride, padding, out_size, count_include_pad,
                            divisor_override, x.dtype)
-    return AvgPool2d.apply(x, kernel, stride, padding, out_size, divisor)
+    return AvgPool2dOp.apply(x, kernel, stride, padding, out_size, divisor)
 
 
 def _bin_max(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple:
@@ -239,38 +331,25 @@ def _bin_max(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple:
     return out, argmax
 
 
-def _bin_max_backward(grad_out: np.ndarray, argmax: np.ndarray, n: int) -> np.ndarray:
-    """The adjoint of ``_bin_max`` over a last axis of size n. Neighbouring bins can share
-    their argmax, so the bins are added one at a time."""
-    grad_x = np.zeros(grad_out.shape[:-1] + (n,), dtype=grad_out.dtype)
-    for o in range(grad_out.shape[-1]):
-        index = argmax[..., o:o + 1]
-        total = np.take_along_axis(grad_x, index, axis=-1) + grad_out[..., o:o + 1]
-        np.put_along_axis(grad_x, index, total, axis=-1)
-    return grad_x
-
-
-class AdaptiveMaxPool2d(Function):
+class AdaptiveMaxPool2dOp(Function):
     """out = max over each adaptive bin, taken over columns then rows (a max over a rectangle
     is a max of row maxima; the first row-major maximum wins, as in PyTorch).
-    dL/dx: each output's gradient goes back through both argmaxes."""
+    dL/dx = dL/dout scattered to each bin's maximum: ``ScatterToArgmax``."""
 
-    __slots__ = ("x_shape",)
+    __slots__ = ("x_shape", "index")
 
     @staticmethod
     def forward(ctx, x, bins_h, bins_w):
         columns, argmax_w = _bin_max(x, *bins_w)  # (N, C, H, OW)
         rows, argmax_h = _bin_max(np.swapaxes(columns, 2, 3), *bins_h)  # (N, C, OW, OH)
-        ctx.x_shape = x.shape
-        ctx.save_for_backward(argmax_w, argmax_h)
+        argmax_h = np.swapaxes(argmax_h, 2, 3)  # (N, C, OH, OW): the row of each maximum
+        argmax_w = np.take_along_axis(argmax_w, argmax_h, axis=2)  # its column in that row
+        ctx.x_shape, ctx.index = x.shape, argmax_h * x.shape[3] + argmax_w
         return np.ascontiguousarray(np.swapaxes(rows, 2, 3))
 
     @staticmethod
     def backward(ctx, grad_out):
-        argmax_w, argmax_h = ctx.saved_tensors
-        H, W = ctx.x_shape[2:]
-        grad_columns = _bin_max_backward(np.swapaxes(grad_out, 2, 3), argmax_h, H)
-        return _bin_max_backward(np.swapaxes(grad_columns, 2, 3), argmax_w, W), None, None
+        return ScatterToArgmax.apply(grad_out, ctx.index, ctx.x_shape), None, None
 
 
 def _adaptive_bins(n: int, m: int) -> tuple:
@@ -340,7 +419,7 @@ def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
     window = _as_window(bins, x.shape[2:])
     if window is not None:
         kernel, stride = window
-        return AvgPool2d.apply(x, kernel, stride, (0, 0), size, kernel[0] * kernel[1])
+        return AvgPool2dOp.apply(x, kernel, stride, (0, 0), size, kernel[0] * kernel[1])
     return separable_resize(x, *(_averaging_matrix(*b, n, x.dtype)
                                  for b, n in zip(bins, x.shape[2:])))
 
@@ -364,5 +443,5 @@ def adaptive_max_pool2d(x: Tensor, output_size) -> Tensor:
     window = _as_window(bins, x.shape[2:])
     if window is not None:
         kernel, stride = window
-        return MaxPool2d.apply(x, kernel, stride, (0, 0), (1, 1), size)
-    return AdaptiveMaxPool2d.apply(x, bins[0], bins[1])
+        return MaxPool2dOp.apply(x, kernel, stride, (0, 0), (1, 1), size)
+    return AdaptiveMaxPool2dOp.apply(x, bins[0], bins[1])

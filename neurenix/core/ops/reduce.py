@@ -196,8 +196,12 @@ class Std(Function):
         x, y = ctx.saved_tensors
         y = y.reshape(ctx.kept_shape)
         centered = x - x.mean(dim=ctx.axes, keepdim=True)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            scale = where(y.data == 0, 0.0, 1 / (y * ctx.denom))
+        zero = y.data == 0
+        # 1 / y only where y != 0: a where() after a division by 0 would still send 0 * inf =
+        # nan into the second derivative through the branch it did not take
+        safe_y = where(zero, 1.0, y)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a correction >= n: denom 0
+            scale = where(zero, 0.0, 1 / (safe_y * ctx.denom))
         return grad_out.reshape(ctx.kept_shape) * centered * scale, None, None, None
 
 
