@@ -8,9 +8,10 @@ import weakref
 import numpy as np
 
 from . import dtypes
+from .tensor_methods import ElementwiseMethods, ReductionMethods, ShapeMethods
 
 
-class Tensor:
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
     """An n-dimensional array that can record the ops applied to it for backpropagation.
 
     Args:
@@ -105,16 +106,6 @@ class Tensor:
     def grad_fn(self):
         """The graph node (a Function) that produced this tensor, or None for a leaf."""
         return self._node
-
-    @property
-    def T(self) -> "Tensor":
-        """All axes reversed (``permute(ndim-1, .., 0)``).  Shape: (a, .., z) -> (z, .., a)."""
-        return self.permute(*reversed(range(self.ndim)))
-
-    @property
-    def mT(self) -> "Tensor":
-        """The last two axes swapped (a batch of matrices transposed).  (*, n, m) -> (*, m, n)."""
-        return self.transpose(-2, -1)
 
     def size(self, dim=None):
         """The shape, or its length along ``dim``."""
@@ -458,205 +449,6 @@ class Tensor:
             return NotImplemented
         return _arith.compare("ne", self, other)
 
-    # ----- methods ----------------------------------------------------------------------------
-    def add(self, other):
-        """``self + other`` with broadcasting; see ``nx.add``.  Shape: broadcast of both."""
-        return _arith.add(self, other)
-
-    def sub(self, other):
-        """``self - other`` with broadcasting; see ``nx.sub``.  Shape: broadcast of both."""
-        return _arith.sub(self, other)
-
-    def mul(self, other):
-        """``self * other`` with broadcasting; see ``nx.mul``.  Shape: broadcast of both."""
-        return _arith.mul(self, other)
-
-    def div(self, other):
-        """``self / other``, true division; see ``nx.div``.  Shape: broadcast of both."""
-        return _arith.div(self, other)
-
-    def pow(self, exponent):
-        """``self ** exponent`` (tensor or number); see ``nx.pow``.  Shape: broadcast of both."""
-        return _arith.pow(self, exponent)
-
-    def neg(self):
-        """``-self``; see ``nx.neg``.  (*) -> (*)."""
-        return _arith.neg(self)
-
-    def maximum(self, other):
-        """Elementwise max with ``other``; see ``nx.maximum``.  Shape: broadcast of both."""
-        return _arith.maximum(self, other)
-
-    def minimum(self, other):
-        """Elementwise min with ``other``; see ``nx.minimum``.  Shape: broadcast of both."""
-        return _arith.minimum(self, other)
-
-    def matmul(self, other):
-        """``self @ other``; see ``nx.matmul``.  (*, n, k) @ (*, k, m) -> (*, n, m)."""
-        return _matmul.matmul(self, other)
-
-    def exp(self):
-        """Elementwise e**x; see ``nx.exp``.  (*) -> (*)."""
-        return _unary.exp(self)
-
-    def log(self):
-        """Elementwise natural log; see ``nx.log``.  (*) -> (*)."""
-        return _unary.log(self)
-
-    def sqrt(self):
-        """Elementwise square root; see ``nx.sqrt``.  (*) -> (*)."""
-        return _unary.sqrt(self)
-
-    def abs(self):
-        """Elementwise absolute value; see ``nx.abs``.  (*) -> (*)."""
-        return _unary.abs(self)
-
-    def clamp(self, min=None, max=None):
-        """Clamp into [min, max] (either None for no bound); see ``nx.clamp``.  (*) -> (*)."""
-        return _unary.clamp(self, min, max)
-
-    clip = clamp
-
-    def relu(self):
-        """max(x, 0) elementwise; see ``nx.relu``.  (*) -> (*)."""
-        return _act.relu(self)
-
-    def sigmoid(self):
-        """Logistic sigmoid elementwise; see ``nx.sigmoid``.  (*) -> (*)."""
-        return _act.sigmoid(self)
-
-    def tanh(self):
-        """Hyperbolic tangent elementwise; see ``nx.tanh``.  (*) -> (*)."""
-        return _act.tanh(self)
-
-    def softmax(self, dim):
-        """Softmax along ``dim``; see ``nx.softmax``.  (*) -> (*)."""
-        return _act.softmax(self, dim)
-
-    def log_softmax(self, dim):
-        """Log-softmax along ``dim``; see ``nx.log_softmax``.  (*) -> (*)."""
-        return _act.log_softmax(self, dim)
-
-    def sum(self, dim=None, keepdim=False):
-        """Sum over ``dim`` (int, list or None = all); see ``nx.sum``.  (*) -> reduced shape."""
-        return _reduce.sum(self, dim, keepdim)
-
-    def mean(self, dim=None, keepdim=False):
-        """Mean over ``dim`` (int, list or None = all); see ``nx.mean``.  (*) -> reduced shape."""
-        return _reduce.mean(self, dim, keepdim)
-
-    def var(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
-        """Variance over ``dim`` (correction 1 unless ``unbiased=False``); see ``nx.var``.
-        (*) -> reduced shape.
-        """
-        return _reduce.var(self, dim, unbiased, keepdim, correction=correction)
-
-    def std(self, dim=None, unbiased=True, keepdim=False, *, correction=None):
-        """Standard deviation over ``dim``; see ``nx.std``.  (*) -> reduced shape."""
-        return _reduce.std(self, dim, unbiased, keepdim, correction=correction)
-
-    def max(self, dim=None, keepdim=False):
-        """Maximum of all elements, (values, indices) along an int ``dim``, or elementwise
-        with a tensor; see ``nx.max``.  (*) -> () or reduced shape.
-        """
-        return _reduce.max(self, dim, keepdim)
-
-    def min(self, dim=None, keepdim=False):
-        """Minimum of all elements, (values, indices) along an int ``dim``, or elementwise
-        with a tensor; see ``nx.min``.  (*) -> () or reduced shape.
-        """
-        return _reduce.min(self, dim, keepdim)
-
-    def amax(self, dim=None, keepdim=False):
-        """Maximum over ``dim`` (int, list or None = all); see ``nx.amax``.  (*) -> reduced."""
-        return _reduce.amax(self, dim, keepdim)
-
-    def amin(self, dim=None, keepdim=False):
-        """Minimum over ``dim`` (int, list or None = all); see ``nx.amin``.  (*) -> reduced."""
-        return _reduce.amin(self, dim, keepdim)
-
-    def argmax(self, dim=None, keepdim=False):
-        """int64 index of the maximum along ``dim`` (None: flattened); see ``nx.argmax``."""
-        return _reduce.argmax(self, dim, keepdim)
-
-    def argmin(self, dim=None, keepdim=False):
-        """int64 index of the minimum along ``dim`` (None: flattened); see ``nx.argmin``."""
-        return _reduce.argmin(self, dim, keepdim)
-
-    def logsumexp(self, dim, keepdim=False):
-        """log(sum(exp(x))) over ``dim``; see ``nx.logsumexp``.  (*) -> reduced shape."""
-        return _reduce.logsumexp(self, dim, keepdim)
-
-    def reshape(self, *shape):
-        """Same elements in ``shape`` (one entry may be -1); see ``nx.reshape``.  (*) -> shape."""
-        return _shape.reshape(self, *shape)
-
-    def view(self, *shape):
-        """As ``reshape`` (there are no strided views here).  (*) -> shape."""
-        return _shape.reshape(self, *shape)
-
-    def flatten(self, start_dim=0, end_dim=-1):
-        """Merge axes ``start_dim`` .. ``end_dim``; see ``nx.flatten``.  (N, C, H, W) -> (N, C*H*W)
-        with start_dim=1.
-        """
-        return _shape.flatten(self, start_dim, end_dim)
-
-    def transpose(self, dim0, dim1):
-        """Swap axes ``dim0`` and ``dim1``; see ``nx.transpose``.
-        (.., a, .., b) -> (.., b, .., a)."""
-        return _shape.transpose(self, dim0, dim1)
-
-    def permute(self, *dims):
-        """Axes reordered by ``dims``; see ``nx.permute``.  (d_0, ..) -> (d_dims[0], ..)."""
-        return _shape.permute(self, *dims)
-
-    def t(self):
-        """Transpose of a 2-D tensor: (n, m) -> (m, n); 0-d and 1-d tensors come back as is.
-
-        Raises: ValueError for more than 2 dimensions (use ``transpose`` or ``permute``).
-        """
-        if self.ndim > 2:
-            raise ValueError(f"t: expects a tensor of at most 2 dimensions, got shape {self.shape}; "
-                             "use transpose(dim0, dim1) or permute")
-        return _shape.transpose(self, 0, 1) if self.ndim == 2 else self
-
-    def unsqueeze(self, dim):
-        """New axis of length 1 at ``dim``; see ``nx.unsqueeze``.  (a, b) -> (1, a, b) at dim=0."""
-        return _shape.unsqueeze(self, dim)
-
-    def squeeze(self, dim=None):
-        """Drop axes of length 1 (only ``dim`` if given); see ``nx.squeeze``.  (1, a, 1) -> (a,)."""
-        return _shape.squeeze(self, dim)
-
-    def expand(self, *sizes):
-        """Broadcast to ``sizes`` without copying (-1 keeps an axis); see ``nx.expand``."""
-        return _shape.expand(self, *sizes)
-
-    def expand_as(self, other):
-        """Broadcast to ``other.shape``; see ``expand``."""
-        return _shape.expand(self, *other.shape)
-
-    def reshape_as(self, other):
-        """Reshape to ``other.shape``; see ``reshape``."""
-        return _shape.reshape(self, *other.shape)
-
-    view_as = reshape_as
-
-    def contiguous(self):
-        """This tensor itself: NumPy-backed tensors need no layout change."""
-        return self
-
-    def chunk(self, chunks, dim=0):
-        """``chunks`` pieces along ``dim``, each of ceil(n / chunks) (the last may be shorter); see
-        ``nx.chunk``.  Returns a list of tensors.
-        """
-        return _shape.chunk(self, chunks, dim)
-
-    def split(self, split_size, dim=0):
-        """Pieces along ``dim`` of ``split_size`` each, or of the sizes in a list; see ``nx.split``.
-        Returns a list of tensors.
-        """
-        return _shape.split(self, split_size, dim)
 
 
 class _HookHandle:
@@ -673,7 +465,7 @@ class _HookHandle:
 
 from . import _shapes  # noqa: E402  (the ops below build Tensors, so they come after the class)
 from . import autograd as _autograd  # noqa: E402
-from .ops import activation as _act  # noqa: E402
+from .ops import activation, conv, interpolate, pad, pool  # noqa: E402,F401  (loaded for the methods)
 from .ops import arithmetic as _arith  # noqa: E402
 from .ops import index as _index  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
