@@ -1,6 +1,8 @@
 """Shape helpers shared by every op: the only copy of each."""
 import numpy as np
 
+from . import ops as _ops  # for unbroadcast; the op modules are loaded by tensor.py
+
 
 def unbroadcast(grad, shape: tuple):
     """Sum ``grad`` (a Tensor) down to ``shape``: the adjoint of broadcasting ``shape`` up to
@@ -9,7 +11,10 @@ def unbroadcast(grad, shape: tuple):
         return grad
     lead = grad.ndim - len(shape)  # axes that broadcasting prepended
     axes = tuple(range(lead)) + tuple(lead + i for i, n in enumerate(shape) if n == 1)
-    return grad.sum(dim=axes, keepdim=True).reshape(shape)
+    # the ops' own apply: these axes are valid by construction, so the public sum and reshape
+    # would only check them again on every backward of every broadcasting op
+    summed = _ops.reduce.Sum.apply(grad, axes, True)
+    return _ops.shape.Reshape.apply(summed, shape) if summed.shape != shape else summed
 
 
 def normalize_dims(op: str, dim, ndim: int) -> tuple:

@@ -226,6 +226,10 @@ class Function:
         argument requires grad, record this call as the graph node of the result."""
         ctx = object.__new__(cls)
         ctx._saved = ()
+        if not _state.enabled:  # no graph (inference, or a backward without create_graph)
+            ctx.needs_input_grad = (False,) * len(args)
+            raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
+            return Tensor._wrap(raw if type(raw) is np.ndarray else np.asarray(raw))
         # One pass over the arguments: the arrays forward sees, and which inputs need a gradient.
         # (A plain loop: this runs for every op, and it is faster than two comprehensions.)
         arrays, needs = [], []
@@ -236,8 +240,8 @@ class Function:
             else:
                 arrays.append(a)
                 needs.append(False)
-        record = _state.enabled and True in needs
-        ctx.needs_input_grad = tuple(needs) if record else ()
+        record = True in needs
+        ctx.needs_input_grad = tuple(needs) if record else (False,) * len(args)
         raw = cls.forward(ctx, *arrays)
         # NumPy turns 0-d results into scalars; a Tensor always holds an array
         out = raw if type(raw) is np.ndarray else np.asarray(raw)

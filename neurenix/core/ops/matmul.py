@@ -5,6 +5,7 @@ from .._shapes import unbroadcast
 from ..autograd import Function
 from ..tensor import Tensor
 from .arithmetic import promote
+from .shape import Permute
 
 
 class MatMul(Function):
@@ -22,9 +23,9 @@ class MatMul(Function):
     def backward(ctx, grad_out):
         x, y = ctx.saved_tensors
         need_x, need_y = ctx.needs_input_grad
-        if x.ndim == 2 and y.ndim == 2:  # the common case, without reshaping
-            return (MatMul.apply(grad_out, y.mT) if need_x else None,
-                    MatMul.apply(x.mT, grad_out) if need_y else None)
+        if x.ndim == 2 and y.ndim == 2:  # the common case, without reshaping or checks
+            return (MatMul.apply(grad_out, Permute.apply(y, (1, 0))) if need_x else None,
+                    MatMul.apply(Permute.apply(x, (1, 0)), grad_out) if need_y else None)
         # A vector is a (1, k) row on the left and a (k, 1) column on the right; grad_out gets
         # back the unit axes that np.matmul squeezed out.
         x2 = x.reshape(1, -1) if x.ndim == 1 else x
