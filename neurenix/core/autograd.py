@@ -21,11 +21,12 @@ never the intermediate input tensors: an activation stays alive only if an op sa
 """
 import functools
 import os
-import threading
 import traceback
 
 import numpy as np
 
+from . import versions
+from ._grad_state import state as _state
 from .tensor import Tensor
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # neurenix/
@@ -34,14 +35,6 @@ _OUTPUT = object()  # stands for the node's own output among its saved tensors
 
 
 # ----- grad mode (per thread) -----------------------------------------------------------------
-class _GradState(threading.local):
-    """Grad mode of the current thread: every thread starts with grad enabled, as PyTorch."""
-
-    def __init__(self):
-        self.enabled = True
-
-
-_state = _GradState()
 _anomaly_enabled = False  # global, as PyTorch's anomaly mode
 
 
@@ -175,8 +168,8 @@ class Function:
     gradient Tensor per argument, ``None`` where there is none.
     """
 
-    __slots__ = ("parents", "needs_input_grad", "_saved", "_out", "out_meta", "hooks",
-                 "retained", "creation", "__weakref__")
+    __slots__ = ("parents", "needs_input_grad", "_saved", "_saved_versions", "_out",
+                 "out_meta", "hooks", "retained", "creation", "__weakref__")
 
     def save_for_backward(self, *arrays) -> None:
         """Called by ``forward``: keep ``arrays`` for ``backward``, which reads them as Tensors
@@ -192,7 +185,16 @@ class Function:
         if saved is _FREED:
             raise RuntimeError(f"{type(self).__name__}.backward: graph already freed; pass "
                                "retain_graph=True to the first backward")
-        return tuple(self._output() if s is _OUTPUT else s for s in saved)
+        tensors = tuple(self._output() if s is _OUTPUT else s for s in saved)
+        for i, (t, seen) in enumerate(zip(tensors, self._saved_versions)):
+            if isinstance(t, Tensor) and versions.version(t.data) != seen:
+                raise RuntimeError(
+                    f"{type(self).__name__}.backward: saved tensor {i} (shape {t.shape}, dtype "
+                    f"{t.dtype}) was changed in place after the forward (version "
+                    f"{versions.version(t.data)}, saved at version {seen}), so the gradient "
+                    "would be computed from the wrong values; use an out-of-place op "
+                    "(x = x + y rather than x += y) or clone() it before changing it")
+        return tensors
 
     def _output(self) -> Tensor:
         """The output of this node as a Tensor on the graph (a new wrapper of the same array)."""
@@ -219,13 +221,16 @@ class Function:
                 kept.append(Tensor._wrap(np.asarray(s)) if isinstance(s, (np.ndarray, np.generic))
                             else s)
         self._saved = tuple(kept)
+        self._saved_versions = tuple(versions.version(out if k is _OUTPUT else
+                                                      k.data if isinstance(k, Tensor) else k)
+                                     for k in kept)
 
     @classmethod
     def apply(cls, *args) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and, when grad mode is on and a tensor
         argument requires grad, record this call as the graph node of the result."""
         ctx = object.__new__(cls)
-        ctx._saved = ()
+        ctx._saved = ctx._saved_versions = ()
         if not _state.enabled:  # no graph (inference, or a backward without create_graph)
             ctx.needs_input_grad = (False,) * len(args)
             raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])

@@ -8,10 +8,10 @@ import weakref
 import numpy as np
 
 from . import dtypes
-from .tensor_methods import ElementwiseMethods, ReductionMethods, ShapeMethods
+from .tensor_methods import ElementwiseMethods, InplaceMethods, ReductionMethods, ShapeMethods
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
+class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods):
     """An n-dimensional array that can record the ops applied to it for backpropagation.
 
     Args:
@@ -264,120 +264,6 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods):
         hooks.append(hook)
         return _HookHandle(hooks, hook)
 
-    # ----- in-place updates (no graph: for optimizers, init and no_grad code) -------------------
-    def _check_inplace(self, op: str) -> None:
-        if self.requires_grad and _autograd.is_grad_enabled():
-            raise RuntimeError(f"{op}: a tensor that requires grad cannot be changed in place "
-                               "while grad mode is on; wrap the update in nx.no_grad()")
-        if not self.data.flags.writeable:
-            # expand (and detach or indexing of its result) shares one element across many
-            # positions through a read-only broadcast view: writing one would write them all.
-            raise RuntimeError(f"{op}: the tensor of shape {self.shape} is a read-only "
-                               "broadcast view (made by expand); clone() it before changing it "
-                               "in place")
-
-    def _refused(self, op: str, other, error: Exception, target=None) -> Exception:
-        """The error for an in-place update NumPy refused, naming the op, shapes and dtypes;
-        ``target`` is the shape written to (the whole tensor unless indexed)."""
-        if isinstance(error, TypeError):  # NumPy's UFuncTypeError: the result needs a wider dtype
-            return TypeError(f"{op}: the result (with other of dtype {np.asarray(other).dtype}) "
-                             f"cannot be stored in place in a tensor of dtype {self.dtype}")
-        written = "the tensor's shape" if target is None else "the indexed shape"
-        return ValueError(f"{op}: other of shape {np.shape(other)} does not broadcast to "
-                          f"{written} {self.shape if target is None else target}")
-
-    def _update(self, op: str, ufunc, other) -> "Tensor":
-        """``self.data = ufunc(self.data, other)`` in place (``other`` broadcast to this shape,
-        cast to its dtype); returns this tensor."""
-        self._check_inplace(op)
-        other = other.data if isinstance(other, Tensor) else other
-        try:
-            ufunc(self.data, other, out=self.data)
-        except (ValueError, TypeError) as e:
-            raise self._refused(op, other, e) from None
-        return self
-
-    def copy_(self, src) -> "Tensor":
-        """Copy ``src`` (a Tensor, array or number broadcastable to this shape) into this
-        tensor, cast to its dtype; returns this tensor.
-
-        Raises: ValueError naming both shapes when ``src`` does not broadcast; RuntimeError,
-            as every in-place method, when this tensor requires grad and grad mode is on, or
-            is a read-only view made by ``expand``.
-        """
-        self._check_inplace("copy_")
-        src = np.asarray(src.data if isinstance(src, Tensor) else src)
-        _shapes.broadcast_shapes("copy_", src.shape, self.shape)
-        self.data[...] = src
-        return self
-
-    def zero_(self) -> "Tensor":
-        """Fill with 0 in place; returns this tensor."""
-        return self.fill_(0)
-
-    def fill_(self, value) -> "Tensor":
-        """Fill with the number ``value`` (cast to this dtype) in place; returns this tensor."""
-        self._check_inplace("fill_")
-        self.data.fill(value)
-        return self
-
-    def add_(self, other, alpha=1) -> "Tensor":
-        """In place ``self += alpha * other`` (``other`` broadcast to this shape, cast to its
-        dtype); returns this tensor."""
-        if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
-        return self._update("add_", np.add, other)
-
-    def sub_(self, other, alpha=1) -> "Tensor":
-        """In place ``self -= alpha * other`` (``other`` broadcast to this shape, cast to its
-        dtype); returns this tensor."""
-        if alpha != 1:
-            other = (other.data if isinstance(other, Tensor) else other) * alpha
-        return self._update("sub_", np.subtract, other)
-
-    def mul_(self, other) -> "Tensor":
-        """In place ``self *= other`` (``other`` broadcast to this shape, cast to its dtype);
-        returns this tensor."""
-        return self._update("mul_", np.multiply, other)
-
-    def div_(self, other) -> "Tensor":
-        """In place ``self /= other`` (``other`` broadcast to this shape; floating tensors only);
-        returns this tensor."""
-        return self._update("div_", np.true_divide, other)
-
-    def clamp_(self, min=None, max=None) -> "Tensor":
-        """Clamp into [min, max] in place (either bound None for none); returns this tensor."""
-        self._check_inplace("clamp_")
-        try:
-            np.clip(self.data, min, max, out=self.data)
-        except TypeError as e:
-            raise self._refused("clamp_", [b for b in (min, max) if b is not None], e) from None
-        return self
-
-    def __iadd__(self, other):
-        return self.add_(other)
-
-    def __isub__(self, other):
-        return self.sub_(other)
-
-    def __imul__(self, other):
-        return self.mul_(other)
-
-    def __itruediv__(self, other):
-        return self.div_(other)
-
-    def __setitem__(self, index, value) -> None:
-        self._check_inplace("__setitem__")
-        index = index.data if isinstance(index, Tensor) else index
-        value = value.data if isinstance(value, Tensor) else value
-        try:
-            self.data[index] = value
-        except IndexError as e:
-            raise IndexError(f"__setitem__: index {index!r} does not fit a tensor of shape "
-                             f"{self.shape}: {e}") from None
-        except (ValueError, TypeError) as e:
-            raise self._refused("__setitem__", value, e, np.shape(self.data[index])) from None
-
     # ----- operators --------------------------------------------------------------------------
     def __add__(self, other):
         return _arith.add(self, other)
@@ -463,8 +349,7 @@ class _HookHandle:
             self.hooks.remove(self.hook)
 
 
-from . import _shapes  # noqa: E402  (the ops below build Tensors, so they come after the class)
-from . import autograd as _autograd  # noqa: E402
+from . import autograd as _autograd  # noqa: E402  (the ops below build Tensors: after the class)
 from .ops import activation, conv, interpolate, pad, pool  # noqa: E402,F401  (loaded for the methods)
 from .ops import arithmetic as _arith  # noqa: E402
 from .ops import index as _index  # noqa: E402

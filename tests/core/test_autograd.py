@@ -247,8 +247,8 @@ def test_branch_without_a_gradient_path_is_skipped():
 
 def test_inplace_update_of_a_leaf_needs_no_grad():
     p = nx.ones(2, requires_grad=True)
-    with pytest.raises(RuntimeError, match="sub_: a tensor that requires grad cannot be changed "
-                                           "in place while grad mode is on"):
+    with pytest.raises(RuntimeError, match="sub_: a leaf tensor that requires grad cannot be "
+                                           "changed in place while grad mode is on"):
         p -= 1.0
     with nx.no_grad():
         p -= 0.5
