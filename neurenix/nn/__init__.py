@@ -1,7 +1,7 @@
 """Neural-network building blocks, as ``torch.nn``: Module, Parameter, layers, losses, init and
 the stateless ``functional`` forms. Parameter names and layouts are PyTorch's, so a state dict
 moves between the two frameworks as NumPy arrays."""
-from . import functional, init
+from . import functional, init, utils
 from .activation import GELU, LeakyReLU, LogSoftmax, ReLU, Sigmoid, SiLU, Softmax, Tanh
 from .container import ModuleDict, ModuleList, Sequential
 from .conv import Conv2d, ConvTranspose2d
@@ -20,4 +20,4 @@ __all__ = ["AdaptiveAvgPool2d", "AdaptiveMaxPool2d", "AvgPool2d", "BCELoss",
            "CrossEntropyLoss", "Dropout", "Flatten", "GELU", "Identity", "L1Loss", "LeakyReLU",
            "Linear", "LogSoftmax", "MSELoss", "MaxPool2d", "Module", "ModuleDict", "ModuleList",
            "NLLLoss", "Parameter", "ReLU", "Sequential", "SiLU", "Sigmoid", "Softmax", "Tanh",
-           "Upsample", "functional", "init"]
+           "Upsample", "functional", "init", "utils"]

@@ -3,9 +3,7 @@ import math
 
 import numpy as np
 
-from ..core import factories
-from ..core.tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, first_state
 
 
 class Adam(Optimizer):
@@ -53,17 +51,10 @@ class Adam(Optimizer):
         lr, eps, weight_decay = (float(group[k]) for k in ("lr", "eps", "weight_decay"))
         beta1, beta2 = (float(b) for b in group["betas"])
         amsgrad = group["amsgrad"]
-        for p in group["params"]:
-            if p.grad is None:
-                continue
-            g = -p.grad.data if group["maximize"] else p.grad.data
-            state = self.state.setdefault(p, {})
+        for p, g, state in self._with_grads(group):
             if not state:
-                state["step"] = factories.tensor(0.0, dtype=np.float32)
-                state["exp_avg"] = Tensor._wrap(np.zeros_like(p.data))
-                state["exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
-                if amsgrad:
-                    state["max_exp_avg_sq"] = Tensor._wrap(np.zeros_like(p.data))
+                state.update(first_state(p, ["exp_avg", "exp_avg_sq"]
+                                         + ["max_exp_avg_sq"] * amsgrad))
             state["step"].data += 1
             step = float(state["step"].data)
             if weight_decay != 0:

@@ -3,7 +3,7 @@ import copy
 
 import numpy as np
 
-from ..core import autograd
+from ..core import autograd, factories
 from ..core.tensor import Tensor
 
 
@@ -91,6 +91,15 @@ class Optimizer:
     def _step_group(self, group: dict) -> None:
         raise NotImplementedError  # abstract: each optimizer defines its update
 
+    def _with_grads(self, group: dict):
+        """Yield ``(p, g, state)`` for each parameter of ``group`` that has a gradient: the
+        gradient's array, negated under ``maximize`` (so every update descends), and the
+        parameter's state dict, empty before its first step."""
+        for p in group["params"]:
+            if p.grad is not None:
+                g = -p.grad.data if group["maximize"] else p.grad.data
+                yield p, g, self.state.setdefault(p, {})
+
     # ----- state dict -------------------------------------------------------------------------
     def state_dict(self) -> dict:
         """PyTorch's layout: ``{"state": {index: {name: value}}, "param_groups": [{options...,
@@ -143,6 +152,21 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines.extend(f"    {key}: {group[key]}" for key in sorted(group) if key != "params")
         return "\n".join(lines) + "\n)"
+
+
+def first_state(p: Tensor, names) -> dict:
+    """A parameter's state before its first step: a float32 ``step`` counter (as PyTorch)
+    and, under each of ``names``, zeros of the parameter's shape and dtype."""
+    state = {"step": factories.tensor(0.0, dtype=np.float32)}
+    state.update((name, Tensor._wrap(np.zeros_like(p.data))) for name in names)
+    return state
+
+
+def check_nonnegative(optimizer: str, **options) -> None:
+    """Raise a ValueError naming the first option that is negative (or NaN)."""
+    for name, value in options.items():
+        if not value >= 0:
+            raise ValueError(f"{optimizer}: invalid {name}: {value} (must be >= 0)")
 
 
 def _state_value(value, param: Tensor, name: str):

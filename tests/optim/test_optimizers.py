@@ -1,6 +1,7 @@
-"""SGD, Adam and AdamW: 20 steps from the same float64 weights give PyTorch's weights, for every
-option; state dicts round-trip and load from PyTorch; dtypes are kept."""
+"""SGD, Adam, AdamW, RMSprop and Adagrad: 20 steps from the same float64 weights give PyTorch's
+weights, for every option; state dicts round-trip and load from PyTorch; dtypes are kept."""
 import copy
+import itertools
 
 import numpy as np
 import pytest
@@ -24,6 +25,13 @@ CASES = [  # optimizer class name, options
     ("AdamW", {}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1}),
     ("AdamW", {"lr": 0.01, "weight_decay": 0.1, "amsgrad": True, "betas": (0.5, 0.9)}),
+    ("RMSprop", {}),
+    ("RMSprop", {"lr": 0.005, "alpha": 0.9, "eps": 1e-4, "momentum": 0.8}),
+    ("RMSprop", {"lr": 0.005, "centered": True, "weight_decay": 0.1}),
+    ("RMSprop", {"lr": 0.005, "centered": True, "momentum": 0.9, "maximize": True}),
+    ("Adagrad", {}),
+    ("Adagrad", {"lr": 0.1, "lr_decay": 0.05, "weight_decay": 0.1}),
+    ("Adagrad", {"lr": 0.1, "initial_accumulator_value": 0.5, "eps": 1e-3, "maximize": True}),
 ]
 IDS = [f"{name} {options}" for name, options in CASES]
 
@@ -53,19 +61,39 @@ def _train(lib, model, opt, x, y, steps):
         opt.step()
 
 
+def _train_both(torch, name, options, steps=20, dtype=np.float64, args=()):
+    """The same model trained ``steps`` steps by ``name`` in neurenix and in PyTorch."""
+    ours, theirs = _pair(torch, dtype)
+    x, y = _data(dtype)
+    opts = (getattr(nx.optim, name)(ours.parameters(), *args, **options),
+            getattr(torch.optim, name)(theirs.parameters(), *args, **options))
+    _train(nx, ours, opts[0], x, y, steps)
+    _train(torch, theirs, opts[1], x, y, steps)
+    return ours, theirs, opts
+
+
 def _assert_same_weights(ours, theirs, rtol=1e-6, atol=1e-9):
     for (name, p), (_, q) in zip(ours.named_parameters(), theirs.named_parameters()):
         np.testing.assert_allclose(p.numpy(), q.detach().numpy(), rtol=rtol, atol=atol,
                                    err_msg=name)
 
 
-@pytest.mark.parametrize("name, options", CASES, ids=IDS)
+GRID = (  # every combination of the options that change RMSprop's and Adagrad's update
+    [("RMSprop", dict(lr=0.005, alpha=alpha, centered=centered, momentum=momentum,
+                      weight_decay=weight_decay, maximize=maximize))
+     for alpha, centered, momentum, weight_decay, maximize
+     in itertools.product((0.99, 0.4), (False, True), (0, 0.9), (0, 0.1), (False, True))]
+    + [("Adagrad", dict(lr=0.1, lr_decay=lr_decay, weight_decay=weight_decay,
+                        initial_accumulator_value=initial, maximize=maximize))
+       for lr_decay, weight_decay, initial, maximize
+       in itertools.product((0, 0.1), (0, 0.1), (0, 0.5), (False, True))])
+
+
+@pytest.mark.parametrize("name, options", CASES + GRID,
+                         ids=IDS + [f"grid {name} {options}" for name, options in GRID])
 def test_twenty_steps_match_torch(name, options):
     torch = pytest.importorskip("torch")
-    ours, theirs = _pair(torch)
-    x, y = _data()
-    _train(nx, ours, getattr(nx.optim, name)(ours.parameters(), **options), x, y, 20)
-    _train(torch, theirs, getattr(torch.optim, name)(theirs.parameters(), **options), x, y, 20)
+    ours, theirs, _ = _train_both(torch, name, options)
     _assert_same_weights(ours, theirs)
     assert not np.allclose(ours[0].weight.numpy(), _pair(torch)[0][0].weight.numpy())  # moved
 
@@ -146,8 +174,7 @@ def test_float32_parameters_and_state_stay_float32(name, options):
     assert all(p.dtype == np.float32 for p in model.parameters())
     for state in opt.state.values():
         for key, value in state.items():
-            if key != "step":
-                assert value.dtype == np.float32, key
+            assert value.dtype == np.float32, key  # "step" counters are float32 too
 
 
 def test_numpy_float64_hyperparameters_do_not_promote_float32():
@@ -218,3 +245,70 @@ def test_add_param_group_fills_defaults():
     assert [g["lr"] for g in opt.param_groups] == [0.1, 0.01]
     assert opt.param_groups[1]["momentum"] == 0.9
     assert "Parameter Group 1" in repr(opt)
+
+
+ADAPTIVE = [(name, options) for name, options in CASES if name in ("RMSprop", "Adagrad")]
+
+
+@pytest.mark.parametrize("name, options", ADAPTIVE, ids=[f"{n} {o}" for n, o in ADAPTIVE])
+def test_float32_rmsprop_and_adagrad_match_torch_in_float32(name, options):
+    torch = pytest.importorskip("torch")
+    ours, theirs, _ = _train_both(torch, name, options, dtype=np.float32)
+    _assert_same_weights(ours, theirs, rtol=1e-4, atol=1e-5)
+
+
+def test_positional_arguments_follow_torchs_order():
+    torch = pytest.importorskip("torch")
+    for name, args in (("RMSprop", (0.01, 0.9, 1e-6, 0.1, 0.5, True)),
+                       ("Adagrad", (0.1, 0.01, 0.1, 0.2, 1e-6))):
+        ours, theirs, (opt, topt) = _train_both(torch, name, {}, steps=5, args=args)
+        _assert_same_weights(ours, theirs)
+        for key, value in opt.param_groups[0].items():
+            if key != "params":
+                assert topt.param_groups[0][key] == value, (name, key)
+
+
+def test_adagrad_makes_its_state_at_construction_as_torch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    opt = nx.optim.Adagrad(ours.parameters(), initial_accumulator_value=0.25)
+    topt = torch.optim.Adagrad(theirs.parameters(), initial_accumulator_value=0.25)
+    mine, reference = opt.state_dict()["state"], topt.state_dict()["state"]
+    assert list(mine) == list(reference) == [0, 1, 2, 3]
+    for index, entry in reference.items():
+        assert list(mine[index]) == list(entry) == ["step", "sum"]
+        assert float(mine[index]["step"].item()) == 0.0
+        np.testing.assert_array_equal(mine[index]["sum"].numpy(), entry["sum"].numpy())
+
+
+def test_adagrad_param_group_added_later_starts_from_the_constructors_accumulator():
+    # PyTorch fills "sum" from the optimizer's default initial_accumulator_value, even for a
+    # group that sets its own; neurenix does the same so the steps agree.
+    torch = pytest.importorskip("torch")
+    ours, theirs = _pair(torch)
+    x, y = _data()
+    opts = []
+    for lib, model in ((nx, ours), (torch, theirs)):
+        opt = lib.optim.Adagrad(model[0].parameters(), lr=0.1, initial_accumulator_value=0.3)
+        opt.add_param_group({"params": model[2].parameters(), "initial_accumulator_value": 2.0,
+                             "lr_decay": 0.1})
+        opts.append(opt)
+    _train(nx, ours, opts[0], x, y, 10)
+    _train(torch, theirs, opts[1], x, y, 10)
+    _assert_same_weights(ours, theirs)
+    np.testing.assert_allclose(opts[0].state[ours[2].weight]["sum"].numpy(),
+                               opts[1].state[theirs[2].weight]["sum"].numpy(), rtol=1e-6)
+
+
+@pytest.mark.parametrize("name, argument", [
+    ("RMSprop", "lr"), ("RMSprop", "alpha"), ("RMSprop", "eps"), ("RMSprop", "momentum"),
+    ("RMSprop", "weight_decay"), ("Adagrad", "lr"), ("Adagrad", "lr_decay"),
+    ("Adagrad", "weight_decay"), ("Adagrad", "initial_accumulator_value"), ("Adagrad", "eps")])
+def test_a_negative_option_is_refused_by_name(name, argument):
+    model = _model(nx)
+    with pytest.raises(ValueError, match=f"{name}: invalid {argument}: -0.5 \\(must be >= 0\\)"):
+        getattr(nx.optim, name)(model.parameters(), **{argument: -0.5})
+    with pytest.raises(ValueError, match=f"{name}: invalid {argument}: nan"):
+        getattr(nx.optim, name)(model.parameters(), **{argument: float("nan")})
+    with pytest.raises(ValueError, match=f"{name}: differentiable=True is not supported"):
+        getattr(nx.optim, name)(model.parameters(), differentiable=True)
