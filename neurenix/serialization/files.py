@@ -37,7 +37,7 @@ from ..nn import Module
 from . import layout, modules, ties
 from .atomic import replacing
 from .layout import DTYPES, error, preview, strict_json, tensor_bytes
-from .values import Decoder, Encoder, Unencodable, where
+from .values import Decoder, Encoder, Unencodable
 
 FORMAT_VERSION = 2
 MANIFEST_KEY, DIGEST_KEY = "neurenix", "neurenix_sha256"
@@ -59,13 +59,13 @@ class _ObjectEncoder(Encoder):
 
     def other(self, value, path: tuple):
         if isinstance(value, Module):
-            raise Unencodable(f"{where(path)} is a Module; save the module alone, or its "
+            raise Unencodable(f"{self.where(path)} is a Module; save the module alone, or its "
                               "state_dict() inside a checkpoint")
         if not isinstance(value, (Tensor, np.ndarray)):
             return super().other(value, path)
         array = value.data if isinstance(value, Tensor) else value
         if layout.dtype_code(array.dtype) is None:
-            raise Unencodable(f"{where(path)} has dtype {array.dtype}, which safetensors cannot "
+            raise Unencodable(f"{self.where(path)} has dtype {array.dtype}, which safetensors cannot "
                               f"hold (supported: {', '.join(str(d) for d in DTYPES.values())})")
         name = base = ".".join(str(part) for part in path)
         count = 0
@@ -115,6 +115,14 @@ def _digest(header: bytes, arrays: dict) -> str:
     for array in arrays.values():
         digest.update(tensor_bytes(array))
     return digest.hexdigest()
+
+
+def _sealed(manifest: str, arrays: dict) -> tuple:
+    """``layout.encode`` of a neurenix file holding the JSON text ``manifest`` and ``arrays``
+    (name -> array), its digest in place."""
+    header, ordered = layout.encode(arrays, {DIGEST_KEY: "0" * 64, MANIFEST_KEY: manifest})
+    digest = _digest(header, arrays).encode()
+    return header[:_DIGEST_SLOT.start] + digest + header[_DIGEST_SLOT.stop:], ordered
 
 
 def _read_manifest(path: str, header: bytes, metadata: dict, arrays: dict):
@@ -207,13 +215,9 @@ def save(obj, path) -> None:
                           f"{e}. To load it, build the model yourself and call "
                           f"model.load_state_dict(nx.load({path!r}))", UserWarning, stacklevel=2)
     manifest = {"format": "neurenix", "version": FORMAT_VERSION, **manifest, "tied": tied}
-    metadata = {DIGEST_KEY: "0" * 64,
-                MANIFEST_KEY: json.dumps(manifest, allow_nan=False, separators=(",", ":"))}
-    header, ordered = layout.encode(encoder.arrays, metadata)
-    digest = _digest(header, encoder.arrays).encode()
-    header = header[:_DIGEST_SLOT.start] + digest + header[_DIGEST_SLOT.stop:]
+    text = json.dumps(manifest, allow_nan=False, separators=(",", ":"))
     with replacing(path) as f:
-        layout.write(f, header, ordered)
+        layout.write(f, *_sealed(text, encoder.arrays))
 
 
 def load(path, *, state_dict: bool = False):

@@ -51,7 +51,7 @@ class _Describer(Encoder):
                 "kwargs": {k: self.encode(v, path + (k,)) for k, v in kwargs.items()}}
 
     def where(self, path: tuple) -> str:
-        return "a constructor argument"
+        return "a constructor argument"  # the position in nested constructors would not help
 
     def other(self, value, path: tuple):
         if isinstance(value, Module):
@@ -87,7 +87,8 @@ def describe(path: str, module: Module, arrays: dict, tied: list) -> dict:
     try:
         rebuilt = _rebuild_shapes(path, {**entries, "tied": tied}, arrays)
     except SerializationError as e:
-        raise Unencodable(f"its recorded constructor arguments do not rebuild it ({e})") from None
+        raise Unencodable(f"it was changed after construction, or its recorded constructor "
+                          f"arguments do not rebuild it ({e})") from None
     shapes = {k: t.shape for k, t in rebuilt.state_dict(keep_vars=True).items()}
     if shapes != {k: a.shape for k, a in arrays.items()} or repr(rebuilt) != repr(module):
         raise Unencodable("it was changed after construction (a module built from its "
@@ -156,7 +157,7 @@ class _Builder(Decoder):
                 return Tensor._wrap(self.arrays[body].copy())
         if (isinstance(value, dict) and value.keys() == {"__module__", "id"}
                 and type(value["id"]) is int and value["id"] not in self.built):
-            self.built[value["id"]] = self.build(value["__module__"], depth + 1)
+            self.built[value["id"]] = self.build(value["__module__"], depth)
             return self.built[value["id"]]
         return super().other(value, depth)
 
@@ -200,10 +201,14 @@ def _rebuild_shapes(path: str, manifest: dict, arrays: dict) -> Module:
         if not all(key in state for key in group):
             raise error(path, f"the manifest ties {preview(group)}, which are not all state-dict "
                               f"keys of the rebuilt {name}")
+        head = state[group[0]]
         for key in group[1:]:
-            if isinstance(state[key], Parameter) != isinstance(state[group[0]], Parameter):
+            if isinstance(state[key], Parameter) != isinstance(head, Parameter):
                 raise error(path, f"the manifest ties {group[0]!r} and {key!r}, a parameter "
                                   "and a buffer")
+            if state[key].shape != head.shape:
+                raise error(path, f"the manifest ties {group[0]!r} and {key!r}, of shapes "
+                                  f"{head.shape} and {state[key].shape} in the rebuilt {name}")
             owner, _, attribute = key.rpartition(".")
             setattr(module.get_submodule(owner), attribute, state[group[0]])
     if ties.groups(module.state_dict(keep_vars=True)) != manifest["tied"]:

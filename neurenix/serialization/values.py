@@ -30,18 +30,17 @@ class Unencodable(TypeError):
     """``nx.save`` has no form for a value (the message says which and where)."""
 
 
-def where(path: tuple) -> str:
-    """A readable position in a saved object: ``obj['optimizer']['state'][0]``."""
-    return "obj" + "".join(f"[{part!r}]" for part in path)
-
-
 class Encoder:
     """Writes the JSON form of a value; ``other`` receives what plain data does not cover."""
+
+    def where(self, path: tuple) -> str:
+        """A readable position in the saved object: ``obj['optimizer']['state'][0]``."""
+        return "obj" + "".join(f"[{part!r}]" for part in path)
 
     def encode(self, value, path: tuple = ()):
         """The JSON form of ``value``, found at ``path`` (a tuple of keys and indices)."""
         if len(path) > MAX_DEPTH:
-            raise Unencodable(f"{where(path)} is nested more than {MAX_DEPTH} containers deep")
+            raise Unencodable(f"{self.where(path)} is nested more than {MAX_DEPTH} containers deep")
         if value is None or isinstance(value, (bool, str)):
             return value
         if isinstance(value, np.bool_):
@@ -62,17 +61,16 @@ class Encoder:
             return {"__dtype__": dtype_code(value)}
         return self.other(value, path)
 
-    @staticmethod
-    def key(key, path: tuple):
+    def key(self, key, path: tuple):
         """A dict key as written: a str, or an int (NumPy integers included)."""
         if isinstance(key, str):
             return key
         if isinstance(key, (int, np.integer)) and not isinstance(key, (bool, np.bool_)):
             return int(key)
-        raise Unencodable(f"{where(path)} has the key {key!r}; dict keys must be str or int")
+        raise Unencodable(f"{self.where(path)} has the key {key!r}; dict keys must be str or int")
 
     def other(self, value, path: tuple):
-        raise Unencodable(f"{where(path)} is a {type(value).__qualname__}, which has no form "
+        raise Unencodable(f"{self.where(path)} is a {type(value).__qualname__}, which has no form "
                           "in a neurenix file")
 
 
