@@ -150,8 +150,8 @@ def _read_manifest(path: str, header: bytes, metadata: dict, arrays: dict):
         newer = "a newer" if manifest["version"] > FORMAT_VERSION else "an older"
         raise error(path, f"written in format version {manifest['version']} by {newer} "
                           f"neurenix; this one reads version {FORMAT_VERSION}")
-    keys = _MANIFEST_KEYS.get(manifest.get("kind"))
-    if keys is None or manifest.keys() != keys:
+    kind = manifest.get("kind")
+    if not (isinstance(kind, str) and manifest.keys() == _MANIFEST_KEYS.get(kind)):
         raise error(path, f"the neurenix manifest has kind {preview(manifest.get('kind'))} and "
                           f"entries {preview(sorted(manifest))}; neurenix writes "
                           f"{preview({kind: sorted(k) for kind, k in _MANIFEST_KEYS.items()})}")
