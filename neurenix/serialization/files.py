@@ -65,8 +65,9 @@ class _ObjectEncoder(Encoder):
             return super().other(value, path)
         array = value.data if isinstance(value, Tensor) else value
         if layout.dtype_code(array.dtype) is None:
-            raise Unencodable(f"{self.where(path)} has dtype {array.dtype}, which safetensors cannot "
-                              f"hold (supported: {', '.join(str(d) for d in DTYPES.values())})")
+            raise Unencodable(f"{self.where(path)} has dtype {array.dtype}, which safetensors "
+                              f"cannot hold (supported: "
+                              f"{', '.join(str(d) for d in DTYPES.values())})")
         name = base = ".".join(str(part) for part in path)
         count = 0
         while name in self.arrays or name == "__metadata__":

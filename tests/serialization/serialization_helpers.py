@@ -37,6 +37,17 @@ def assert_same_module(original, loaded) -> None:
         assert isinstance(p, nn.Parameter)
 
 
+def assert_same_outputs(model, reference, torch, input_shape: tuple) -> None:
+    """The neurenix ``model`` and the PyTorch ``reference``, in eval mode, agree on a random
+    input (float32 tolerance)."""
+    model.eval()
+    reference.eval()
+    x = np.random.default_rng(0).standard_normal(input_shape).astype(np.float32)
+    with torch.no_grad():
+        expected = reference(torch.from_numpy(x)).numpy()
+    np.testing.assert_allclose(model(nx.Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
+
+
 def raw_file(path, header, data: bytes = b"", pad: bool = True) -> Path:
     """Write a safetensors-layout file by hand: ``header`` (a dict, or raw bytes) and ``data``."""
     text = header if isinstance(header, bytes) else json.dumps(header).encode()

@@ -15,8 +15,8 @@ from neurenix import nn
 from neurenix.data import DataLoader, TensorDataset
 from neurenix.optim import SGD, Adam, AdamW
 from neurenix.optim.lr_scheduler import CosineAnnealingLR, MultiStepLR, StepLR
-from serialization_helpers import (assert_same_module, forge, load_error, module_manifest,
-                                   object_manifest, randomize, raw_file)
+from serialization_helpers import (assert_same_module, assert_same_outputs, forge, load_error,
+                                   module_manifest, object_manifest, randomize, raw_file)
 
 # ----- resuming a training run ------------------------------------------------------------------
 
@@ -103,15 +103,6 @@ def _conv_net(torch_nn):
                                torch_nn.Flatten(), torch_nn.Linear(2 * 3 * 3, 5))
 
 
-def _same_outputs(model, reference, torch) -> None:
-    model.eval()
-    reference.eval()
-    x = np.random.default_rng(0).standard_normal((2, 3, 7, 7)).astype(np.float32)
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(model(nx.Tensor(x)).data, expected, rtol=1e-5, atol=1e-6)
-
-
 def test_a_neurenix_model_file_loads_into_the_same_pytorch_model(tmp_path):
     torch = pytest.importorskip("torch")
     safetensors_torch = pytest.importorskip("safetensors.torch")
@@ -122,7 +113,7 @@ def test_a_neurenix_model_file_loads_into_the_same_pytorch_model(tmp_path):
     reference = _conv_net(torch.nn)
     reference.load_state_dict(safetensors_torch.load_file(str(tmp_path / "model.nx")), strict=True)
     assert int(reference[1].num_batches_tracked) == 1
-    _same_outputs(model, reference, torch)
+    assert_same_outputs(model, reference, torch, (2, 3, 7, 7))
 
 
 @pytest.mark.parametrize("metadata", [None, {"format": "pt"}])
@@ -138,7 +129,7 @@ def test_a_pytorch_safetensors_file_loads_as_a_state_dict(metadata, tmp_path):
     assert all(isinstance(value, nx.Tensor) for value in state.values())
     model = _conv_net(nn)
     assert model.load_state_dict(state) == ([], [])  # strict
-    _same_outputs(model, reference, torch)
+    assert_same_outputs(model, reference, torch, (2, 3, 7, 7))
 
 
 def test_a_checkpoint_file_reads_in_pytorch_by_dotted_names(tmp_path):

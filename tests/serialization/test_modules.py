@@ -2,7 +2,6 @@
 arguments; a module that cannot be is saved as its state dict with a warning; a manifest naming
 anything but neurenix Module classes, or describing more than its file holds, is refused fast
 and without allocating what it describes."""
-import json
 import os
 import pickle
 import subprocess

@@ -8,8 +8,8 @@ import pytest
 
 import neurenix as nx
 from neurenix import nn
-from serialization_helpers import (described, forge, load_error, module_manifest,
-                                   object_manifest, randomize)
+from serialization_helpers import (assert_same_outputs, described, forge, load_error,
+                                   module_manifest, object_manifest, randomize)
 
 
 class _TiedPair:
@@ -61,10 +61,7 @@ def test_a_tied_model_file_loads_into_pytorch_strictly(tmp_path):
     assert sorted(state) == ["0.bias", "0.weight", "2.bias", "2.weight"]
     reference = _TiedPair.torch(torch)
     reference.load_state_dict(state, strict=True)
-    x = np.random.default_rng(0).standard_normal((2, 4)).astype(np.float32)
-    with torch.no_grad():
-        expected = reference(torch.from_numpy(x)).numpy()
-    np.testing.assert_allclose(model(nx.Tensor(x)).data, expected, rtol=1e-6, atol=1e-6)
+    assert_same_outputs(model, reference, torch, (2, 4))
 
 
 def test_pytorch_tied_state_dict_loads_into_the_tied_neurenix_model(tmp_path):

@@ -148,7 +148,9 @@ def test_manifest_values_neurenix_does_not_write_are_refused(value, arrays, prob
     load_error(forge(tmp_path / "m.nx", object_manifest(value), arrays), problem)
 
 
-@pytest.mark.parametrize("depth, problem", [(MAX_DEPTH + 1, f"nests values more than {MAX_DEPTH} deep"),
-                                            (100_000, "not valid JSON.*nested too deeply")])
+@pytest.mark.parametrize("depth, problem", [
+    (MAX_DEPTH + 1, f"nests values more than {MAX_DEPTH} deep"),
+    (100_000, "not valid JSON.*nested too deeply"),
+])
 def test_manifests_nested_too_deep_are_refused(depth, problem, tmp_path):
     load_error(forge(tmp_path / "deep.nx", _deep_json(depth)), problem)
