@@ -93,7 +93,8 @@ def _remove_stale(folder: str, name: str) -> None:
                  if pattern.fullmatch(entry.name) and entry.is_file(follow_symlinks=False)]
     for temporary in stale:
         with contextlib.suppress(OSError):  # locked by a live writer, or gone already
-            fd = os.open(temporary, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
+            # Not following a link, not blocking on a FIFO: the name may have changed since.
+            fd = os.open(temporary, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
             try:
                 fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 os.unlink(temporary)
