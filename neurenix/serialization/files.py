@@ -6,9 +6,9 @@ The tensors carry names a PyTorch user expects: a module's or a state dict's key
 tensors their dotted position (``optimizer.state.0.exp_avg``). The header's ``__metadata__``
 holds exactly two entries, in this order::
 
-    "neurenix_sha256": SHA-256 of the whole file with these 64 hex digits read as zeros: the
-                       length, the header (manifest, names, dtypes, shapes, offsets, padding)
-                       and every tensor byte
+    "neurenix_sha256": SHA-256 over the header's length, the header with these 64 hex
+                       digits read as zeros (manifest, names, dtypes, shapes, offsets,
+                       padding), and every tensor's bytes, in header order
     "neurenix":        the manifest, a JSON string:
         {"format": "neurenix", "version": 2, "kind": "module",
          "module": <classes and constructor arguments, see modules.py>,
@@ -153,9 +153,9 @@ def _read_manifest(path: str, header: bytes, metadata: dict, arrays: dict):
                           f"neurenix; this one reads version {FORMAT_VERSION}")
     kind = manifest.get("kind")
     if not (isinstance(kind, str) and manifest.keys() == _MANIFEST_KEYS.get(kind)):
-        raise error(path, f"the neurenix manifest has kind {preview(manifest.get('kind'))} and "
-                          f"entries {preview(sorted(manifest))}; neurenix writes "
-                          f"{preview({kind: sorted(k) for kind, k in _MANIFEST_KEYS.items()})}")
+        written = {name: sorted(keys) for name, keys in _MANIFEST_KEYS.items()}
+        raise error(path, f"the neurenix manifest has kind {preview(kind)} and entries "
+                          f"{preview(sorted(manifest))}; neurenix writes {preview(written)}")
     if manifest["kind"] == "module" and not (
             isinstance(manifest["training"], dict)
             and all(type(flag) is bool for flag in manifest["training"].values())
@@ -241,8 +241,10 @@ def load(path, *, state_dict: bool = False):
     Raises: SerializationError naming the file and the problem when the file is truncated,
     corrupt (any single flipped bit), not safetensors, of unknown metadata, or describes
     anything but neurenix Module classes, more than it holds, or a module its tensors do not
-    fit. Loading takes time and memory proportional to the file's size, whatever it holds;
-    nothing in it is ever executed. OSError when the file cannot be read.
+    fit. Until it is refused or loaded, a file takes time and memory proportional to its size,
+    whatever it claims (but for the arithmetic of constructors on their recorded numbers; see
+    the README's known limits); nothing in it is ever executed. OSError when the file cannot be
+    read.
     """
     path = os.fspath(path)
     header, metadata, arrays = layout.read(path)

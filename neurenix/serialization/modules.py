@@ -156,9 +156,11 @@ class _Builder(Decoder):
             if tag == "__state__" and isinstance(body, str) and body in self.arrays:
                 return Tensor._wrap(self.arrays[body].copy())
         if (isinstance(value, dict) and value.keys() == {"__module__", "id"}
-                and type(value["id"]) is int and value["id"] not in self.built):
-            self.built[value["id"]] = self.build(value["__module__"], depth)
-            return self.built[value["id"]]
+                and type(value["id"]) is int):
+            module = self.build(value["__module__"], depth)
+            if value["id"] not in self.built:  # (the modules inside it are numbered first)
+                self.built[value["id"]] = module
+                return module
         return super().other(value, depth)
 
 
