@@ -257,6 +257,10 @@ def test_unrebuildable_module_is_saved_as_its_state_dict_with_a_warning(make, re
     (described(args=[{"__reduce__": ["os.system", "true"]}, 3]), "a value neurenix does not write"),
     (described(args=[{"__module__": described("os:system"), "id": 0}, 3]), "only neurenix Module"),
     (described(args=[{"__ref__": 3}, 3]), "a value neurenix does not write"),
+    (described("neurenix.nn.container:Sequential", [{"__module__": described(
+        "neurenix.nn.container:Sequential",
+        [{"__module__": described("neurenix.nn.activation:ReLU", []), "id": 0}]), "id": 0}]),
+     "a value neurenix does not write"),  # two modules numbered 0
     (described(args=[{"__state__": "nope"}, 3]), "a value neurenix does not write"),
     (described(args=[{"__tensor__": "weight"}, 3]), "a value neurenix does not write"),
     ({"class": "neurenix.nn.linear:Linear", "args": [2, 3]}, "expected class, args and kwargs"),
