@@ -8,7 +8,8 @@ an object with one key that names what it is::
     {"__dict__": [[key, value], ...]}            a dict, keys str or int, in order (an
                                                  optimizer's state dict numbers its parameters)
     {"__ordered_dict__": [[key, value], ...]}    an OrderedDict (as state_dict() returns)
-    {"__float__": "nan" | "inf" | "-inf"}        a float JSON cannot write
+    {"__float__": "inf"}                         a float JSON cannot write: "inf", "-inf",
+                                                 "nan" or "-nan"
     {"__dtype__": "F32"}                         a NumPy dtype, by its safetensors name
 
 A subclass adds its own tags (a checkpoint's tensors; a constructor's modules). Reading accepts
@@ -48,7 +49,7 @@ class Encoder:
         if isinstance(value, (int, np.integer)):
             return int(value)
         if isinstance(value, (float, np.floating)):
-            return float(value) if math.isfinite(value) else {"__float__": repr(float(value))}
+            return float(value) if math.isfinite(value) else {"__float__": _non_finite(value)}
         if isinstance(value, list):
             return [self.encode(v, path + (i,)) for i, v in enumerate(value)]
         if isinstance(value, tuple):
@@ -74,6 +75,13 @@ class Encoder:
                           "in a neurenix file")
 
 
+def _non_finite(value: float) -> str:
+    """"inf", "-inf", "nan" or "-nan": repr drops a NaN's sign, which float() reads back."""
+    if math.isnan(value):
+        return "-nan" if math.copysign(1.0, value) < 0 else "nan"
+    return repr(float(value))
+
+
 class Decoder:
     """Reads what ``Encoder`` wrote, refusing anything else with a SerializationError naming
     the file; ``other`` receives the subclass's tags."""
@@ -95,7 +103,7 @@ class Decoder:
                 return tuple(self.decode(v, depth + 1) for v in body)
             if tag in _DICTS and isinstance(body, list):
                 return self._dict(_DICTS[tag], body, depth)
-            if tag == "__float__" and body in ("nan", "inf", "-inf"):
+            if tag == "__float__" and body in ("nan", "-nan", "inf", "-inf"):
                 return float(body)
             if tag == "__dtype__" and body in DTYPES:
                 return DTYPES[body]

@@ -119,6 +119,12 @@ def test_save_refuses_what_it_cannot_store(obj, message, tmp_path):
     assert list(tmp_path.iterdir()) == []
 
 
+def test_non_finite_floats_keep_their_sign(tmp_path):
+    values = [float("nan"), -float("nan"), float("inf"), -float("inf"), -0.0]
+    nx.save(values, tmp_path / "floats.nx")
+    _assert_same_value(nx.load(tmp_path / "floats.nx"), values)
+
+
 def test_nesting_up_to_the_limit_round_trips(tmp_path):
     nx.save(_nested(MAX_DEPTH), tmp_path / "deep.nx")
     assert nx.load(tmp_path / "deep.nx") == _nested(MAX_DEPTH)
