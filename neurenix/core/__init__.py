@@ -20,8 +20,7 @@ from .ops.reduce import (amax, amin, argmax, argmin, logsumexp, max, mean, min, 
 from .ops.shape import (cat, chunk, clone, expand, flatten, permute, reshape, split, squeeze,
                         stack, transpose, unsqueeze)
 from .ops.unary import abs, clamp, exp, log, sqrt
-from .random import manual_seed
-from .serialization import SerializationError, load, save
+from .random import get_rng_state, manual_seed, set_rng_state
 from .tensor import Tensor
 
 __all__ = [name for name, value in dict(globals()).items()

@@ -8,7 +8,7 @@ one generator (seeded by ``nx.manual_seed``).
 """
 import numpy as np
 
-from . import dtypes, random
+from . import dtypes, placeholders, random
 from ._shapes import int_args
 from .tensor import Tensor
 
@@ -19,6 +19,15 @@ def _size(op: str, size) -> tuple:
     if any(s < 0 for s in size):
         raise ValueError(f"{op}: size {size} has a negative dimension")
     return size
+
+
+def _filled(op: str, size, value, dtype: np.dtype) -> np.ndarray:
+    """A new array of ``size`` filled with ``value``; while ``nx.load`` rebuilds a module, a
+    placeholder of it (see placeholders.py), since the file's tensor replaces it."""
+    shape = _size(op, size)
+    if placeholders.enabled():
+        return placeholders.placeholder(shape, value, dtype)
+    return np.full(shape, value, dtype)
 
 
 def _make(array: np.ndarray, requires_grad: bool) -> Tensor:
@@ -41,12 +50,12 @@ def tensor(data, *, dtype=None, requires_grad: bool = False) -> Tensor:
 
 def zeros(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of zeros of shape ``size``, in ``dtype`` (default float32)."""
-    return _make(np.zeros(_size("zeros", size), _float(dtype)), requires_grad)
+    return _make(_filled("zeros", size, 0, _float(dtype)), requires_grad)
 
 
 def ones(*size, dtype=None, requires_grad: bool = False) -> Tensor:
     """A tensor of ones of shape ``size``, in ``dtype`` (default float32)."""
-    return _make(np.ones(_size("ones", size), _float(dtype)), requires_grad)
+    return _make(_filled("ones", size, 1, _float(dtype)), requires_grad)
 
 
 def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor:
@@ -54,7 +63,7 @@ def full(size, fill_value, *, dtype=None, requires_grad: bool = False) -> Tensor
     inferred from it as in PyTorch (float -> float32, int -> int64, bool -> bool) unless
     given."""
     dtype = dtypes.as_dtype(dtype) if dtype is not None else dtypes.infer_dtype(fill_value)
-    return _make(np.full(_size("full", (size,)), fill_value, dtype), requires_grad)
+    return _make(_filled("full", (size,), fill_value, dtype), requires_grad)
 
 
 def empty(*size, dtype=None, requires_grad: bool = False) -> Tensor:

@@ -11,7 +11,7 @@ shape otherwise. ``generator`` is a ``numpy.random.Generator``.
 """
 import math
 
-from ..core import random
+from ..core import placeholders, random
 from ..core.tensor import Tensor
 
 
@@ -61,19 +61,22 @@ def _gen(generator):
 
 def uniform_(tensor: Tensor, a: float = 0.0, b: float = 1.0, generator=None) -> Tensor:
     """Fill with samples from U(a, b)."""
-    tensor.data[...] = _gen(generator).uniform(a, b, tensor.shape)
+    if not placeholders.enabled():
+        tensor.data[...] = _gen(generator).uniform(a, b, tensor.shape)
     return tensor
 
 
 def normal_(tensor: Tensor, mean: float = 0.0, std: float = 1.0, generator=None) -> Tensor:
     """Fill with samples from N(mean, std**2)."""
-    tensor.data[...] = _gen(generator).normal(mean, std, tensor.shape)
+    if not placeholders.enabled():
+        tensor.data[...] = _gen(generator).normal(mean, std, tensor.shape)
     return tensor
 
 
 def constant_(tensor: Tensor, val: float) -> Tensor:
     """Fill with ``val``."""
-    tensor.data[...] = val
+    if not placeholders.enabled():
+        tensor.data[...] = val
     return tensor
 
 

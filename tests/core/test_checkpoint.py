@@ -31,7 +31,7 @@ def _training_step(model, x, checkpointing: bool):
     return (loss.item(), x.grad.data.copy(),
             {k: p.grad.data.copy() for k, p in model.named_parameters()},
             {k: b.data.copy() for k, b in model.named_buffers()},
-            get_rng_state())
+            get_rng_state().tolist())
 
 
 @pytest.mark.parametrize("input_requires_grad", [True, False])

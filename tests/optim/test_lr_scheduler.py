@@ -81,12 +81,13 @@ def test_schedule_matches_torch(name, options):
 
 
 @pytest.mark.parametrize("name, options", SCHEDULES, ids=IDS)
-def test_scheduler_state_dict_resumes_the_sequence(name, options):
+def test_scheduler_state_dict_resumes_the_sequence(name, options, tmp_path):
     full, _ = _run(nx, name, options, steps=12)
     _, first = _run(nx, name, options, steps=5)
     opt = _optimizer(nx)
     resumed = _make(nx, name, options, opt)
-    resumed.load_state_dict(first.state_dict())
+    nx.save(first.state_dict(), tmp_path / "scheduler.nx")  # through a checkpoint file
+    resumed.load_state_dict(nx.load(tmp_path / "scheduler.nx"))
     for group, lr in zip(opt.param_groups, first.get_last_lr()):
         group["lr"] = lr  # the optimizer's own state dict would carry these
     lrs = []
@@ -96,6 +97,8 @@ def test_scheduler_state_dict_resumes_the_sequence(name, options):
         lrs.append(resumed.get_last_lr())
     np.testing.assert_allclose(lrs, full[6:], rtol=1e-12)
     assert "optimizer" not in first.state_dict()
+    resumed.step(3)  # the closed forms work on the loaded state (MultiStepLR's Counter)
+    np.testing.assert_allclose(resumed.get_last_lr(), full[3], rtol=1e-12)
 
 
 EPOCH_JUMPS = [(name, options) for name, options in SCHEDULES if name != "SequentialLR"]
