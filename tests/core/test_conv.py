@@ -1,11 +1,12 @@
-"""conv2d and conv_transpose2d: PyTorch comparisons, gradient checks, im2col/col2im, errors."""
+"""conv2d and conv_transpose2d: PyTorch comparisons to second order, gradient checks to second
+order, the adjoint ops their backward passes are made of, im2col/col2im, errors."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neurenix as nx
-from neurenix.core.ops.conv import im2col
+from neurenix.core.ops.conv import Conv2dWeightGrad, im2col
 from neurenix.testing import assert_matches, tensors
 
 
@@ -29,6 +30,9 @@ CONV = [  # x shape, weight shape, bias, keyword arguments
     ((1, 2, 5, 5), (3, 2, 5, 5), True, {}),  # kernel covers the input: 1x1 output
     ((3, 1, 4, 6), (2, 1, 3, 3), True, dict(stride=3, padding=(0, 1))),
     ((0, 4, 6, 6), (4, 2, 3, 3), True, dict(stride=2, padding=1, groups=2)),  # empty batch
+    # every option at once; the strides leave 2 rows and 1 column of the input unread
+    ((2, 4, 11, 9), (4, 2, 3, 2), False, dict(stride=(3, 2), padding=(1, 0), dilation=(2, 3),
+                                              groups=2)),
 ]
 
 CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyword arguments
@@ -41,6 +45,8 @@ CONV_TRANSPOSE = [  # x shape, weight shape (in, out/groups, kh, kw), bias, keyw
     ((1, 2, 4, 5), (2, 2, 3, 2), True, dict(stride=1, dilation=(2, 3), output_padding=(1, 2))),
     ((2, 2, 6, 6), (2, 2, 2, 2), True, dict(stride=2)),  # the U-Net up-sampler
     ((0, 4, 3, 3), (4, 2, 3, 3), True, dict(stride=2, groups=2)),  # empty batch
+    ((1, 4, 3, 4), (4, 1, 3, 2), False, dict(stride=(2, 3), padding=1, output_padding=(1, 2),
+                                             groups=2, dilation=(1, 2))),
 ]
 
 
@@ -56,18 +62,65 @@ def _arrays(x_shape, w_shape, bias, out_channels, dtype, seed=0):
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, bias, kwargs", CONV)
 def test_conv2d_matches_torch(x_shape, w_shape, bias, kwargs, dtype):
+    """Forward and gradients; in float64 also the second derivatives."""
     torch = pytest.importorskip("torch")
     arrays = _arrays(x_shape, w_shape, bias, w_shape[0], dtype)
-    assert_matches(torch, lambda lib, *t: _functional(lib).conv2d(*t, **kwargs), *arrays)
+    assert_matches(torch, lambda lib, *t: _functional(lib).conv2d(*t, **kwargs), *arrays,
+                   second_order=dtype == np.float64)
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 @pytest.mark.parametrize("x_shape, w_shape, bias, kwargs", CONV_TRANSPOSE)
 def test_conv_transpose2d_matches_torch(x_shape, w_shape, bias, kwargs, dtype):
+    """Forward and gradients; in float64 also the second derivatives."""
     torch = pytest.importorskip("torch")
     arrays = _arrays(x_shape, w_shape, bias, w_shape[1] * kwargs.get("groups", 1), dtype)
     assert_matches(torch, lambda lib, *t: _functional(lib).conv_transpose2d(*t, **kwargs),
-                   *arrays)
+                   *arrays, second_order=dtype == np.float64)
+
+
+@pytest.mark.parametrize("transposed", [False, True])
+def test_third_derivatives_match_torch(transposed):
+    """Any order: with grad_x = d/dx sum(out**2) (linear in x, quadratic in W) and
+    grad_w = d/dW sum(grad_x**2), the gradients of <grad_w, r> in x and W are third derivatives
+    of the op, differentiated through each adjoint op's own backward; they equal PyTorch's."""
+    torch = pytest.importorskip("torch")
+    if transposed:  # no output_padding: PyTorch 2.13's own third derivative refuses it
+        kwargs = dict(stride=2, padding=1, groups=2, dilation=(1, 2))
+        shapes = (1, 4, 3, 4), (4, 1, 3, 2), (2,)
+    else:
+        kwargs = dict(stride=(2, 1), padding=1, dilation=(1, 2), groups=2)
+        shapes = (2, 4, 7, 6), (2, 2, 3, 2), (2,)
+    arrays = [np.random.default_rng(k).standard_normal(s) for k, s in enumerate(shapes)]
+    r = np.random.default_rng(7).standard_normal(shapes[1])
+
+    def third(lib, grad):
+        x, w, b = (lib.tensor(a, requires_grad=True) for a in arrays)
+        op = _functional(lib).conv_transpose2d if transposed else _functional(lib).conv2d
+        out = op(x, w, b, **kwargs)
+        (grad_x,) = grad((out * out).sum(), [x], create_graph=True)
+        (grad_w,) = grad((grad_x * grad_x).sum(), [w], create_graph=True)
+        return [g.detach().numpy() for g in grad((grad_w * lib.tensor(r)).sum(), [x, w])]
+
+    for ours, expected in zip(third(nx, nx.autograd.grad), third(torch, torch.autograd.grad)):
+        assert np.abs(expected).max() > 0
+        np.testing.assert_allclose(ours, expected, rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("op, x_channels, node, grad_x_node", [
+    (nx.conv2d, 2, "Conv2dOp", "ConvTranspose2dOp"),
+    (nx.conv_transpose2d, 3, "ConvTranspose2dOp", "Conv2dOp"),
+])
+def test_backward_passes_are_the_adjoint_ops(op, x_channels, node, grad_x_node):
+    """conv2d's input gradient is a transposed convolution, conv_transpose2d's a convolution;
+    each weight gradient is Conv2dWeightGrad. With create_graph the gradients' graphs show it."""
+    x = nx.randn(1, x_channels, 5, 5, requires_grad=True)
+    w = nx.randn(3, 2, 3, 3, requires_grad=True)
+    out = op(x, w, padding=1)
+    grad_x, grad_w = nx.autograd.grad(out.sum(), [x, w], create_graph=True)
+    assert type(out.grad_fn).__name__ == node
+    assert type(grad_x.grad_fn).__name__ == grad_x_node
+    assert type(grad_w.grad_fn).__name__ == "Conv2dWeightGrad"
 
 
 def test_conv2d_unbatched_matches_torch():
@@ -149,6 +202,13 @@ def _draw_inputs(data, params):
     return x, w, b
 
 
+def _transposed_output_is_empty(params) -> bool:
+    """Too much padding for this input: conv_transpose2d refuses it (see the error tests)."""
+    return min((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
+        params["x"][2:], *(params["kwargs"][a] for a in ("stride", "padding", "dilation")),
+        params["w"][2:], params["kwargs"]["output_padding"])) < 1
+
+
 @given(data=st.data())
 def test_conv2d_gradcheck(data):
     params = data.draw(_conv_params(transposed=False))
@@ -160,24 +220,74 @@ def test_conv2d_gradcheck(data):
 def test_conv_transpose2d_gradcheck(data):
     params = data.draw(_conv_params(transposed=True))
     x, w, b = _draw_inputs(data, params)
-    if min((n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
-            params["x"][2:], *(params["kwargs"][a] for a in ("stride", "padding", "dilation")),
-            params["w"][2:], params["kwargs"]["output_padding"])) < 1:
-        return  # too much padding for this input: covered by the error tests
+    if _transposed_output_is_empty(params):
+        return
     assert nx.gradcheck(lambda x, w, b: nx.conv_transpose2d(x, w, b, **params["kwargs"]),
                         (x, w, b))
 
 
+@settings(max_examples=10)  # each example differentiates the backward once per gradient entry
+@given(data=st.data(), bias=st.booleans())
+def test_conv2d_gradgradcheck(data, bias):
+    """Second derivatives in x, W, b and the output gradient, against finite differences."""
+    params = data.draw(_conv_params(transposed=False))
+    x, w, b = _draw_inputs(data, params)
+    inputs = (x, w, b if bias else None)
+    assert nx.gradgradcheck(lambda x, w, b: nx.conv2d(x, w, b, **params["kwargs"]), inputs)
+
+
+@settings(max_examples=10)
+@given(data=st.data(), bias=st.booleans())
+def test_conv_transpose2d_gradgradcheck(data, bias):
+    """Second derivatives in x, W, b and the output gradient, against finite differences."""
+    params = data.draw(_conv_params(transposed=True))
+    x, w, b = _draw_inputs(data, params)
+    if _transposed_output_is_empty(params):
+        return
+    inputs = (x, w, b if bias else None)
+    assert nx.gradgradcheck(lambda x, w, b: nx.conv_transpose2d(x, w, b, **params["kwargs"]),
+                            inputs)
+
+
+@settings(max_examples=10)
 @given(data=st.data())
-def test_conv2d_same_padding_gradcheck(data):
+def test_conv2d_weight_grad_gradgradcheck(data):
+    """The weight gradient as an op of its own (computing its own columns), to second order:
+    its derivatives are a conv_transpose2d (in x) and a conv2d (in the output gradient)."""
+    params = data.draw(_conv_params(transposed=False))
+    kwargs = params["kwargs"]
+    x, w, _ = _draw_inputs(data, params)
+    g = data.draw(tensors(nx.conv2d(x, w, **kwargs).shape, nx.float64, requires_grad=True))
+    pads = (kwargs["padding"][0],) * 2 + (kwargs["padding"][1],) * 2
+
+    def weight_grad(x, g):
+        return Conv2dWeightGrad.apply(x, g, w.shape, kwargs["stride"], pads, kwargs["dilation"],
+                                      kwargs["groups"], None, None)
+
+    (expected,) = nx.autograd.grad(nx.conv2d(x, w, **kwargs), [w], g)
+    np.testing.assert_allclose(weight_grad(x, g).numpy(), expected.numpy(), rtol=1e-12,
+                               atol=1e-12)
+    assert nx.gradcheck(weight_grad, (x, g))
+    assert nx.gradgradcheck(weight_grad, (x, g))
+
+
+@settings(max_examples=10)
+@given(data=st.data())
+def test_conv2d_same_padding_gradgradcheck(data):
+    """An even kernel pads one more row after than before: the backward's transposed
+    convolution must crop asymmetrically too, to every order."""
     kernel = (data.draw(st.integers(1, 4)), data.draw(st.integers(1, 4)))
     dilation = (data.draw(st.integers(1, 2)), data.draw(st.integers(1, 2)))
     x = data.draw(tensors((1, 2, data.draw(st.integers(1, 5)), data.draw(st.integers(1, 5))),
                           requires_grad=True))
     w = data.draw(tensors((2, 2, *kernel), requires_grad=True))
-    out = nx.conv2d(x, w, padding="same", dilation=dilation)
-    assert out.shape == (1, 2) + x.shape[2:]
-    assert nx.gradcheck(lambda x, w: nx.conv2d(x, w, padding="same", dilation=dilation), (x, w))
+
+    def same(x, w):
+        return nx.conv2d(x, w, padding="same", dilation=dilation)
+
+    assert same(x, w).shape == (1, 2) + x.shape[2:]
+    assert nx.gradcheck(same, (x, w))
+    assert nx.gradgradcheck(same, (x, w))
 
 
 @given(data=st.data())

@@ -3,8 +3,8 @@
 im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
 kernel window, and ONE contiguous copy lays the windows out as channel-major columns
 (C*KH*KW, N*OH*OW). One matrix product W (O, C*KH*KW) @ cols then covers the whole batch, and
-its (O, N, OH, OW) result is laid out NCHW while the bias is added. The backward pass is
-matrix products too: dL/dW = dL/dout @ cols^T (the columns are kept from the forward), and
+its (O, N, OH, OW) result is laid out NCHW while the bias is added. The gradients are matrix
+products too: dL/dW = dL/dout @ cols^T (the columns are kept from the forward), and
 dL/dx = col2im(W^T @ dL/dout), a loop over the KH*KW kernel positions that multiplies one
 position's block of W^T into dL/dout and adds it onto a strided slice of the input (never
 np.add.at, which is an order of magnitude slower).
@@ -17,9 +17,14 @@ while on an idle machine the per-sample calls win by only ~15%.
 Groups split the channels into G independent convolutions; reshaping to (G, ...) makes them
 a batch axis of the same matmul.
 
-A transposed convolution is the adjoint of a convolution: its forward is conv2d's input
-gradient, and its backward is conv2d's forward (for dL/dx) plus conv2d's weight gradient. Both
-ops use the same helpers below.
+Three ops, each the others' derivative. conv2d is linear in x and in W separately, so its
+gradients are linear maps of dL/dout, and each is an op of its own:
+    Conv2dOp           out = conv2d(x, W)           (im2col + GEMM)
+    ConvTranspose2dOp  conv2d's dL/dx, its adjoint in x: conv_transpose2d(dL/dout, W)  (col2im)
+    Conv2dWeightGrad   conv2d's dL/dW, its adjoint in W: dL/dout @ cols(x)^T          (GEMM)
+Each backward is written with these three, so a gradient is differentiable again, to any
+order: conv_transpose2d's dL/dx is conv2d(dL/dout, W), and the derivatives of the weight
+gradient along a direction V are conv2d(x, V) and conv_transpose2d(dL/dout, V).
 """
 import threading
 
@@ -44,9 +49,10 @@ _scratch = threading.local()  # per thread: the buffer behind columns that no ba
 
 
 def _scratch_array(shape: tuple, dtype) -> np.ndarray:
-    """A reused array for columns that die with the call (inference, conv_transpose2d's
-    backward). Fresh memory for a 75 MB column array costs ~5 ms of page zeroing, a fifth of a
-    3x3 conv's forward; Caffe shared one col_buffer the same way. Grows to the largest request."""
+    """A reused array for columns that die with the call (inference, a first-order
+    conv_transpose2d backward). Fresh memory for a 75 MB column array costs ~5 ms of page
+    zeroing, a fifth of a 3x3 conv's forward; Caffe shared one col_buffer the same way. Grows
+    to the largest request."""
     size = int(np.prod(shape))
     buffer = getattr(_scratch, "buffer", None)
     if buffer is None or buffer.dtype != dtype or buffer.size < size:
@@ -141,60 +147,80 @@ def _out_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
     return (n + before + after - d * (k - 1) - 1) // s + 1
 
 
-class Conv2d(Function):
-    """out = W * x + b (cross-correlation).  dL/dW = dL/dout @ cols^T,
-    dL/dx = col2im(W^T @ dL/dout), dL/db = dL/dout summed over N, H, W."""
+def _columns(x: np.ndarray, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
+             scratch: bool) -> np.ndarray:
+    """im2col of ``x`` (N, C, H, W) padded by ``pads`` (top, bottom, left, right; a negative
+    bottom/right crops, see ``ConvTranspose2dOp``): columns (C, KH, KW, N, OH, OW)."""
+    (pt, pb, pl, pr), (KH, KW) = pads, kernel
+    OH = _out_size(x.shape[2], pt, pb, KH, stride[0], dilation[0])
+    OW = _out_size(x.shape[3], pl, pr, KW, stride[1], dilation[1])
+    return im2col(constant_pad_array(x, ((pt, pb), (pl, pr))), KH, KW, OH, OW, stride, dilation,
+                  scratch)
 
-    __slots__ = ("pads", "stride", "dilation", "groups", "x_shape")
+
+# The three ops below describe a convolution the same way, (stride, pads, dilation, groups),
+# so each backward hands its own description to the op it calls (see the module docstring).
+#
+# Speed caches: ``cols`` (the im2col columns of the convolved input) and ``*_cm`` (an operand
+# already laid out channel-major) are plain arrays that a caller hands over when it has them,
+# so a first-order backward lays out each operand once, as one fused NumPy backward would.
+# They are never differentiated: the differentiable operands are always the Tensor arguments.
+
+
+class Conv2dOp(Function):
+    """out = W * x + b (cross-correlation).  dL/dx = conv_transpose2d(dL/dout, W)
+    (ConvTranspose2dOp), dL/dW = Conv2dWeightGrad(x, dL/dout), dL/db = dL/dout summed."""
+
+    __slots__ = ("stride", "pads", "dilation", "groups", "x_size")
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, pads, dilation, groups, keep_cols):
-        ctx.pads, ctx.stride, ctx.dilation, ctx.groups = pads, stride, dilation, groups
-        ctx.x_shape = x.shape
-        (pt, pb, pl, pr), (KH, KW) = pads, w.shape[2:]
-        OH = _out_size(x.shape[2], pt, pb, KH, stride[0], dilation[0])
-        OW = _out_size(x.shape[3], pl, pr, KW, stride[1], dilation[1])
-        # only the weight gradient reads the columns: otherwise they can live in scratch memory
-        cols = im2col(constant_pad_array(x, ((pt, pb), (pl, pr))), KH, KW, OH, OW, stride,
-                      dilation, scratch=not keep_cols)
-        ctx.save_for_backward(cols if keep_cols else None, w)
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, cols):
+        ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
+        ctx.x_size = x.shape[2:]
+        keep = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]  # () when not recording
+        if cols is None:  # only the weight gradient reads them later, else scratch memory will do
+            cols = _columns(x, w.shape[2:], stride, pads, dilation, scratch=not keep)
+        ctx.save_for_backward(*((x, w, cols) if keep else (None, w, None)))
         return _conv_matmul(cols, w, b, groups)
 
     @staticmethod
     def backward(ctx, grad_out):
-        cols, w = ctx.saved_tensors
+        x, w, cols = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
+        conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
+        # both adjoints read dL/dout channel-major: lay it out once, not once each
+        g_cm = channel_major(grad_out.data) if need_x or need_w else None
         grad_x = grad_w = grad_b = None
-        g_cm = channel_major(grad_out) if need_x or need_w else None
         if need_x:
-            N, C, H, W = ctx.x_shape
-            pt, pb, pl, pr = ctx.pads
-            grad_xp = col2im_matmul(g_cm, w, (N, C, H + pt + pb, W + pl + pr), ctx.stride,
-                                    ctx.dilation, ctx.groups)
-            grad_x = np.ascontiguousarray(grad_xp[:, :, pt:pt + H, pl:pl + W])
+            grad_x = ConvTranspose2dOp.apply(grad_out, w, None, *conv, ctx.x_size, g_cm)
         if need_w:
-            grad_w = _weight_grad(g_cm, cols, w.shape, ctx.groups)
+            grad_w = Conv2dWeightGrad.apply(x, grad_out, w.shape, *conv, cols.data, g_cm)
         if need_b:
-            grad_b = grad_out.sum(axis=(0, 2, 3))
+            grad_b = grad_out.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None, None
 
 
-class ConvTranspose2d(Function):
-    """out = W^T * x + b, the adjoint of Conv2d in x.  dL/dx = conv2d(dL/dout, W),
-    dL/dW = x @ cols(dL/dout)^T, dL/db = dL/dout summed over N, H, W."""
+class ConvTranspose2dOp(Function):
+    """out = conv2d_x^T(x; W) + b, the adjoint in x of the conv2d (stride, pads, dilation,
+    groups) of a (N, O, *size) input.  dL/dx = conv2d(dL/dout, W) (Conv2dOp),
+    dL/dW = Conv2dWeightGrad(dL/dout, x), dL/db = dL/dout summed over N, H, W.
 
-    __slots__ = ("padding", "stride", "dilation", "groups")
+    ``pads`` are that conv2d's (top, bottom, left, right); conv_transpose2d's output_padding
+    makes bottom/right smaller (padding - output_padding, possibly negative: the conv2d then
+    crops those rows, which no input position reaches)."""
+
+    __slots__ = ("stride", "pads", "dilation", "groups")
 
     @staticmethod
-    def forward(ctx, x, w, b, stride, padding, output_padding, groups, dilation):
-        ctx.padding, ctx.stride, ctx.dilation, ctx.groups = padding, stride, dilation, groups
-        N, _, H, W = x.shape
-        (ph, pw), (KH, KW) = padding, w.shape[2:]
-        OH = (H - 1) * stride[0] - 2 * ph + dilation[0] * (KH - 1) + output_padding[0] + 1
-        OW = (W - 1) * stride[1] - 2 * pw + dilation[1] * (KW - 1) + output_padding[1] + 1
-        padded = (N, w.shape[1] * groups, OH + 2 * ph, OW + 2 * pw)
-        out = col2im_matmul(channel_major(x), w, padded, stride, dilation, groups)
-        out = np.ascontiguousarray(out[:, :, ph:ph + OH, pw:pw + OW])
+    def forward(ctx, x, w, b, stride, pads, dilation, groups, size, x_cm):
+        ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
+        (pt, pb, pl, pr), (OH, OW) = pads, size
+        # the gradient of the padded conv2d input: rows past pt + OH are cut off again, and a
+        # negative bottom pad leaves zero rows that no kernel tap reaches
+        padded = (x.shape[0], w.shape[1] * groups, pt + OH + max(pb, 0), pl + OW + max(pr, 0))
+        out = col2im_matmul(channel_major(x) if x_cm is None else x_cm, w, padded, stride,
+                            dilation, groups)
+        out = np.ascontiguousarray(out[:, :, pt:pt + OH, pl:pl + OW])
         if b is not None:
             out += b.reshape(-1, 1, 1)
         ctx.save_for_backward(x, w)
@@ -204,19 +230,50 @@ class ConvTranspose2d(Function):
     def backward(ctx, grad_out):
         x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
-        (ph, pw), (KH, KW) = ctx.padding, w.shape[2:]
+        conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
         grad_x = grad_w = grad_b = None
         if need_x or need_w:
-            grad_padded = constant_pad_array(grad_out, ((ph, ph), (pw, pw)))
-            cols = im2col(grad_padded, KH, KW, x.shape[2], x.shape[3], ctx.stride, ctx.dilation,
-                          scratch=True)
+            # both gradients convolve dL/dout: im2col it once. The columns outlive this call
+            # only if create_graph records them (grad mode on), else scratch memory will do.
+            cols = _columns(grad_out.data, w.shape[2:], ctx.stride, ctx.pads, ctx.dilation,
+                            scratch=not is_grad_enabled())
             if need_x:
-                grad_x = _conv_matmul(cols, w, None, ctx.groups)
+                grad_x = Conv2dOp.apply(grad_out, w, None, *conv, cols)
             if need_w:
-                grad_w = _weight_grad(channel_major(x), cols, w.shape, ctx.groups)
+                grad_w = Conv2dWeightGrad.apply(grad_out, x, w.shape, *conv, cols, None)
         if need_b:
-            grad_b = grad_out.sum(axis=(0, 2, 3))
-        return grad_x, grad_w, grad_b, None, None, None, None, None
+            grad_b = grad_out.sum(dim=(0, 2, 3))
+        return grad_x, grad_w, grad_b, None, None, None, None, None, None
+
+
+class Conv2dWeightGrad(Function):
+    """grad_w = g @ cols(x)^T per group: conv2d's weight gradient for input x and output
+    gradient g, bilinear in (x, g).  dL/dx = conv_transpose2d(g, dL/dgrad_w),
+    dL/dg = conv2d(x, dL/dgrad_w)."""
+
+    __slots__ = ("stride", "pads", "dilation", "groups")
+
+    @staticmethod
+    def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols, g_cm):
+        ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
+        if cols is None:
+            cols = _columns(x, w_shape[2:], stride, pads, dilation,
+                            scratch=not ctx.needs_input_grad)
+        ctx.save_for_backward(x, g, cols)
+        return _weight_grad(channel_major(g) if g_cm is None else g_cm, cols, w_shape, groups)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, g, cols = ctx.saved_tensors
+        need_x, need_g = ctx.needs_input_grad[:2]
+        conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
+        # <dL/dgrad_w, grad_w> = <g, conv2d(x, dL/dgrad_w)>: its gradients in x and g
+        grad_x = grad_g = None
+        if need_x:
+            grad_x = ConvTranspose2dOp.apply(g, grad_out, None, *conv, x.shape[2:], None)
+        if need_g:
+            grad_g = Conv2dOp.apply(x, grad_out, None, *conv, cols.data)
+        return grad_x, grad_g, None, None, None, None, None, None, None
 
 
 def _positive_pair(op: str, name: str, value) -> tuple:
@@ -307,8 +364,7 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, 
     if padded[0] < reach[0] or padded[1] < reach[1]:
         raise ValueError(f"conv2d: kernel size {kernel} (dilated {reach}) is larger than the "
                          f"padded input {padded} (input {x.shape}, weight {weight.shape})")
-    keep_cols = is_grad_enabled() and weight.requires_grad
-    return Conv2d.apply(x, weight, bias, stride, pads, dilation, int(groups), keep_cols)
+    return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
 
 
 def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
@@ -353,5 +409,7 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, p
     if min(size) < 1:
         raise ValueError(f"{op}: the output size {tuple(size)} is empty (input {x.shape}, weight "
                          f"{weight.shape}, stride {stride}, padding {padding})")
-    return ConvTranspose2d.apply(x, weight, bias, stride, padding, output_padding, int(groups),
-                                 dilation)
+    # the adjoint of the conv2d with these pads that maps a (N, O, *size) input to x's size
+    pads = (padding[0], padding[0] - output_padding[0], padding[1], padding[1] - output_padding[1])
+    return ConvTranspose2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups),
+                                   tuple(size), None)
