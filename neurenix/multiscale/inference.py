@@ -203,12 +203,20 @@ class SlidingWindowInference(Module):
                              f"of the window's size {window} per window")
         return out
 
+    def grid(self, height: int, width: int) -> tuple:
+        """Where the windows over an image of ``height`` x ``width`` begin.
+
+        Returns: (tops, lefts, window): the windows are every (top, left) pair, each of size
+        ``window`` = the window size, shrunk to the image along an axis where it is larger.
+        """
+        window = (min(self.window_size[0], height), min(self.window_size[1], width))
+        return (_window_starts(height, window[0], self.overlap),
+                _window_starts(width, window[1], self.overlap), window)
+
     def forward(self, x: Tensor) -> Tensor:
         check_image(type(self).__name__, x)
-        n, _, h, w = x.shape
-        window = (min(self.window_size[0], h), min(self.window_size[1], w))
-        tops = _window_starts(h, window[0], self.overlap)
-        lefts = _window_starts(w, window[1], self.overlap)
+        n, h, w = x.shape[0], x.shape[2], x.shape[3]
+        tops, lefts, window = self.grid(h, w)
         b = self.batch_size
         with _inference_mode(self.model):
             if len(tops) == len(lefts) == 1:  # one window is the image: nothing to blend

@@ -167,6 +167,12 @@ def test_window_starts_examples():
     assert _window_starts(5, 3, 0.9) == [0, 1, 2]           # the stride is at least 1
 
 
+def test_grid_shrinks_the_window_to_a_smaller_image():
+    sw = SlidingWindowInference(Identity(), (16, 8), overlap=0.5)
+    assert sw.grid(40, 5) == ([0, 8, 16, 24], [0], (16, 5))
+    assert sw.grid(10, 20) == ([0], [0, 4, 8, 12], (10, 8))
+
+
 @given(window=st.integers(1, 40), extra=st.integers(0, 200),
        overlap=st.floats(0, 0.95, allow_nan=False))
 def test_window_starts_cover_the_axis_with_at_least_the_overlap(window, extra, overlap):
