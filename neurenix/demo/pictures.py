@@ -84,6 +84,6 @@ def save_scene(path, scene: dict, zoom: int = 256) -> bool:
                  f"{scene['seconds']:.1f} s\n(prediction errors in colour: red false positive, "
                  f"blue missed)")
     fig.tight_layout(h_pad=2.0)
-    fig.savefig(path, dpi=100)
+    fig.savefig(path, dpi=80)   # the noisy input compresses badly: keep the file under 1 MB
     plt.close(fig)
     return True

@@ -65,9 +65,9 @@ class MultiScaleInference(Module):
     Raises: TypeError when ``model`` is not a Module; ValueError for a bad scale or merge, or a
         model output that is not an image batch.
 
-    Why: a segmentation network sees objects at the scale it was trained on; averaging its
-    views of the image at other scales and mirrored removes part of its errors for free,
-    with no retraining (typically a point or two of IoU).
+    Why: a segmentation network's errors differ from one view of an image to the next (other
+    scales, mirrored); merging its predictions over several views removes part of them, with
+    no retraining, for the cost of one forward per view.
     """
 
     def __init__(self, model: Module, scales: list = [0.5, 1.0, 1.5],  # noqa: B006
