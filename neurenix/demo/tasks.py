@@ -4,7 +4,7 @@ import numpy as np
 import neurenix as nx
 from neurenix import nn
 from neurenix.data import DataLoader, TensorDataset
-from neurenix.multiscale import FeatureFusion, PyramidNetwork, UNet
+from neurenix.multiscale import DeepSupervisionLoss, FeatureFusion, PyramidNetwork, UNet
 from neurenix.optim import Adam
 
 from .progress import EpochProgress
@@ -28,7 +28,7 @@ def _train(model, loss_fn, loader, epochs, lr, evaluate):
         progress.epoch(epoch, total / len(loader), evaluate())
 
 
-def _predict(model, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
+def predict(model, images: np.ndarray, batch_size: int = 64) -> np.ndarray:
     """``model``'s outputs for ``images`` in eval mode, without a graph."""
     model.eval()
     with nx.no_grad():
@@ -43,23 +43,30 @@ def iou(pred: np.ndarray, truth: np.ndarray) -> float:
     return float(np.mean(np.where(union > 0, inter / np.maximum(union, 1), 1.0)))
 
 
-def segmentation(args):
-    """Train a U-Net on synthetic shapes; returns (model, test images, masks, predictions, IoU)."""
+def segmentation(args, plain: bool = False):
+    """Train a U-Net on synthetic shapes; returns (model, test images, masks, predictions, IoU).
+
+    The U-Net has attention gates and deep supervision (trained with DeepSupervisionLoss)
+    unless ``plain``; either way it outputs logits.
+    """
     images, masks, _ = make_shapes(args.train + args.test, args.image_size, seed=args.seed)
     train_x, test_x = images[:args.train], images[args.train:]
     train_y, test_y = masks[:args.train], masks[args.train:]
-    model = UNet(in_channels=3, out_channels=1, features=[16, 32, 64], final_activation=None)
+    model = UNet(in_channels=3, out_channels=1, features=[16, 32, 64], final_activation=None,
+                 deep_supervision=not plain, attention=not plain)
     loader = DataLoader(TensorDataset(nx.Tensor(train_x), nx.Tensor(train_y)),
                         batch_size=args.batch_size, shuffle=True)
     scores = {}
 
     def evaluate():
-        pred = (_predict(model, test_x) > 0).astype(np.float32)  # logit > 0 <=> p > 0.5
+        pred = (predict(model, test_x) > 0).astype(np.float32)  # logit > 0 <=> p > 0.5
         scores["iou"] = iou(pred, test_y)
         return f"test IoU {scores['iou']:.3f}"
 
-    _train(model, nn.BCEWithLogitsLoss(), loader, args.epochs, args.lr, evaluate)
-    pred = (_predict(model, test_x) > 0).astype(np.float32)
+    # A plain UNet returns one tensor, for which DeepSupervisionLoss is its criterion itself.
+    _train(model, DeepSupervisionLoss(nn.BCEWithLogitsLoss()), loader, args.epochs, args.lr,
+           evaluate)
+    pred = (predict(model, test_x) > 0).astype(np.float32)
     return model, test_x, test_y, pred, scores["iou"]
 
 
@@ -100,7 +107,7 @@ def digits(args):
     scores = {}
 
     def evaluate():
-        scores["accuracy"] = float((_predict(model, images[test]).argmax(1) == labels[test]).mean())
+        scores["accuracy"] = float((predict(model, images[test]).argmax(1) == labels[test]).mean())
         return f"test accuracy {scores['accuracy']:.3f}"
 
     _train(model, nn.CrossEntropyLoss(), loader, args.epochs, args.lr, evaluate)

@@ -12,6 +12,7 @@ from ..nn import (BatchNorm2d, Conv2d, ConvTranspose2d, MaxPool2d, Module, Modul
                   Sequential)
 from ._resize import (check_image, check_positive_int, check_positive_ints, check_scale,
                       check_scales, rescale, resize)
+from .attention import AttentionGate
 from .fusion import check_fusion_method, fuse
 
 FINAL_ACTIVATIONS = ("sigmoid", "softmax", None)
@@ -182,6 +183,9 @@ class PyramidNetwork(Module):
     bilinearly to the next finer level's size and adds it; a final 1x1 conv maps the finest
     result to ``out_channels``.
 
+    The network keeps the level outputs of its last forward for ``get_features()``, with their
+    graph while grad mode is on; ``release_features()`` drops them to free that memory.
+
     Args:
         in_channels: channels of the input.  out_channels: channels of the output.
         num_levels: number of pyramid levels.  base_channels: channels of level 0.
@@ -239,6 +243,11 @@ class PyramidNetwork(Module):
                                "network on an input first")
         return list(self._features)
 
+    def release_features(self) -> None:
+        """Drop the level outputs kept from the last forward (and the graph they hold), so
+        their memory is freed; ``get_features`` raises until the next forward."""
+        self._features = None
+
     def extra_repr(self) -> str:
         return (f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
                 f"num_levels={self.num_levels}, base_channels={self.base_channels}")
@@ -254,23 +263,47 @@ class UNet(Module):
     when an odd size made them differ (bilinear), concatenates [skip, upsampled] on channels
     and runs the conv block back to ``features[i]``. A final 1x1 conv gives ``out_channels``.
 
+    Two options go beyond the classic network (both off by default, which leaves the layers
+    and state-dict keys exactly as above):
+
+    * ``deep_supervision=True`` adds a 1x1 conv head (``aux_heads[k]``) on every decoder level
+      but the finest. In training mode ``forward`` returns a list of ``len(features)``
+      predictions, finest first: the main output, then each coarser level's head output,
+      resized (bilinear, before the final activation) to the input size and activated like
+      the main one. Train on it with ``DeepSupervisionLoss``: the coarse levels then get a
+      loss signal of their own, which speeds up and steadies training of deep U-Nets (Lee et
+      al., 2015; nnU-Net). In eval mode ``forward`` returns the main output only.
+    * ``attention=True`` passes each skip through an ``AttentionGate`` (``gates[j]``, in
+      decoder order) whose gating signal is the decoder feature coming up to that level: the
+      skip is multiplied by the gate's coefficients psi before the concatenation (Attention
+      U-Net, Oktay et al., 2018). ``get_attention_maps()`` returns the psi maps.
+
+    The model keeps the encoder and decoder features (and attention maps) of its last forward
+    for the ``get_*`` methods, with their graph while grad mode is on; ``release_features()``
+    drops them, e.g. to free that memory between training and a large inference.
+
     Args:
         in_channels: channels of the input.  out_channels: channels of the output.
         features: channels of each level, finest first.
         final_activation: "sigmoid" (the default: a probability map, ready for BCELoss),
             "softmax" (a distribution over the channels at each pixel) or None (logits, for
             BCEWithLogitsLoss or CrossEntropyLoss).
+        deep_supervision: in training mode, return one prediction per decoder level.
+        attention: gate every skip connection with an AttentionGate.
 
     Shape: (N, in_channels, H, W) -> (N, out_channels, H, W); H and W at least 2**len(features)
         (and, at batch 1 in training mode, a bottleneck larger than 1 x 1 for its BatchNorm).
+        With deep_supervision in training mode: a list of len(features) such tensors.
         get_encoder_features(): [(N, features[i], floor(H / 2**i), floor(W / 2**i))], finest
         first (the skips). get_decoder_features(): the decoder levels' outputs in the order they
         run, coarsest first: [(N, features[i], H_i, W_i) for i from len(features) - 1 to 0].
+        get_attention_maps(): [(N, 1, floor(H / 2**i), floor(W / 2**i))], finest first.
     """
 
     def __init__(self, in_channels: int, out_channels: int,
                  features: list = [64, 128, 256, 512],  # noqa: B006
-                 final_activation: str = "sigmoid"):
+                 final_activation: str = "sigmoid", deep_supervision: bool = False,
+                 attention: bool = False):
         super().__init__()
         owner = type(self).__name__
         self.in_channels = check_positive_int(owner, in_channels, "in_channels")
@@ -291,8 +324,14 @@ class UNet(Module):
                                      for c_in, c in zip(coming, widths[::-1])])
         self.decoders = ModuleList([_conv_block(2 * c, c) for c in widths[::-1]])
         self.head = Conv2d(widths[0], out_channels, kernel_size=1)
-        self._encoder_features = None
-        self._decoder_features = None
+        self.deep_supervision, self.attention = bool(deep_supervision), bool(attention)
+        # Registered only when asked for, so the classic UNet keeps its state-dict keys.
+        if self.attention:  # gate j sees the skip of decoder level j and the feature coming up
+            self.gates = ModuleList([AttentionGate(c, c_g) for c, c_g in zip(widths[::-1], coming)])
+        if self.deep_supervision:  # one head per decoder level but the finest, finest first
+            self.aux_heads = ModuleList([Conv2d(c, out_channels, kernel_size=1)
+                                         for c in widths[1:]])
+        self.release_features()
 
     def _encode(self, i: int, x: Tensor) -> Tensor:
         return self.encoders[i](self.pool(x) if i else x)
@@ -304,25 +343,38 @@ class UNet(Module):
         up = resize(self.upsamples[j](x), skip.shape[-2:])
         return self.decoders[j](cat([skip, up], dim=1))
 
-    def forward(self, x: Tensor) -> Tensor:
-        check_image(type(self).__name__, x, self.in_channels)
-        _check_min_size(type(self).__name__, x, len(self.features))
-        skips = []
-        for i in range(len(self.encoders)):
-            x = _stage(self._encode, i, x)
-            skips.append(x)
-        x = _stage(self._bridge, x)
-        decoded = []
-        for j, skip in enumerate(reversed(skips)):
-            x = _stage(self._decode, j, x, skip)
-            decoded.append(x)
-        self._encoder_features, self._decoder_features = skips, decoded
-        out = self.head(x)
+    def _activate(self, out: Tensor) -> Tensor:
         if self.final_activation == "sigmoid":
             return out.sigmoid()
         if self.final_activation == "softmax":
             return softmax(out, dim=1)
         return out
+
+    def forward(self, x: Tensor):
+        check_image(type(self).__name__, x, self.in_channels)
+        _check_min_size(type(self).__name__, x, len(self.features))
+        size = x.shape[-2:]
+        skips = []
+        for i in range(len(self.encoders)):
+            x = _stage(self._encode, i, x)
+            skips.append(x)
+        x = _stage(self._bridge, x)
+        decoded, maps = [], []
+        for j, skip in enumerate(reversed(skips)):
+            if self.attention:
+                psi = _stage(self.gates[j].coefficients, skip, x)
+                maps.append(psi)
+                skip = skip * psi
+            x = _stage(self._decode, j, x, skip)
+            decoded.append(x)
+        self._encoder_features, self._decoder_features = skips, decoded
+        self._attention_maps = maps[::-1] if self.attention else None
+        out = self._activate(self.head(x))
+        if not (self.deep_supervision and self.training):
+            return out
+        coarser = decoded[-2::-1]          # the decoder levels after the finest, finest first
+        return [out] + [self._activate(resize(head(f), size))
+                        for head, f in zip(self.aux_heads, coarser)]
 
     def get_encoder_features(self) -> list:
         """The encoder levels' outputs of the last forward, finest first (see the class Shape).
@@ -344,6 +396,28 @@ class UNet(Module):
                                "input first")
         return list(self._decoder_features)
 
+    def get_attention_maps(self) -> list:
+        """The attention gates' coefficient maps psi of the last forward, finest first (see the
+        class Shape).
+
+        Raises: RuntimeError without ``attention=True``, or before any forward.
+        """
+        if not self.attention:
+            raise RuntimeError("UNet.get_attention_maps: this UNet has no attention gates; "
+                               "build it with attention=True")
+        if self._attention_maps is None:
+            raise RuntimeError("UNet.get_attention_maps: no attention maps yet; call the UNet "
+                               "on an input first")
+        return list(self._attention_maps)
+
+    def release_features(self) -> None:
+        """Drop the features and attention maps kept from the last forward (and the graph they
+        hold), so their memory is freed; the ``get_*`` methods raise until the next forward."""
+        self._encoder_features = self._decoder_features = self._attention_maps = None
+
     def extra_repr(self) -> str:
+        options = "".join(f", {name}=True" for name in ("deep_supervision", "attention")
+                          if getattr(self, name))
         return (f"in_channels={self.in_channels}, out_channels={self.out_channels}, "
-                f"features={self.features}, final_activation={self.final_activation!r}")
+                f"features={self.features}, final_activation={self.final_activation!r}"
+                + options)

@@ -18,7 +18,8 @@ SIGNATURES = {  # class: [(parameter, default)] exactly as multiscale-api.md wri
     "PyramidNetwork": [("in_channels", REQUIRED), ("out_channels", REQUIRED), ("num_levels", 3),
                        ("base_channels", 64)],
     "UNet": [("in_channels", REQUIRED), ("out_channels", REQUIRED),
-             ("features", [64, 128, 256, 512]), ("final_activation", "sigmoid")],
+             ("features", [64, 128, 256, 512]), ("final_activation", "sigmoid"),
+             ("deep_supervision", False), ("attention", False)],   # the last two: DESIGN.md
     "MultiScalePooling": [("pool_sizes", [1, 2, 3, 6]), ("pool_type", "avg")],
     "PyramidPooling": [("in_channels", REQUIRED), ("out_channels", REQUIRED),
                        ("pool_sizes", [1, 2, 3, 6])],
@@ -33,10 +34,21 @@ SIGNATURES = {  # class: [(parameter, default)] exactly as multiscale-api.md wri
     "PyramidDownsample": [("num_levels", 3), ("mode", "bilinear")],
 }
 
+BEYOND = {  # class: [(parameter, default)] as DESIGN.md ("beyond the document") writes them
+    "AttentionGate": [("in_channels", REQUIRED), ("gating_channels", REQUIRED),
+                      ("inter_channels", None)],
+    "DeepSupervisionLoss": [("criterion", REQUIRED), ("weights", None)],
+    "MultiScaleInference": [("model", REQUIRED), ("scales", [0.5, 1.0, 1.5]), ("flip", False),
+                            ("merge", "mean")],
+    "SlidingWindowInference": [("model", REQUIRED), ("window_size", REQUIRED),
+                               ("overlap", 0.25), ("blend", "gaussian"), ("batch_size", 4)],
+}
+
 METHODS = {  # class: its documented methods besides forward
     "MultiScaleModel": ["add_scale", "remove_scale"], "PyramidNetwork": ["get_features"],
     "UNet": ["get_encoder_features", "get_decoder_features"], "MultiScaleTransform": ["inverse"],
     "Rescale": ["inverse"], "PyramidDownsample": ["get_level"],
+    "AttentionGate": ["coefficients"],
 }
 
 
@@ -59,6 +71,9 @@ def _examples():
         (ms.MultiScaleTransform([1.0, 0.4], "bicubic"), image),
         (ms.Rescale(0.7, "nearest"), image),
         (ms.PyramidDownsample(2, "bilinear"), image),
+        (ms.UNet(2, 1, features=[2, 3], deep_supervision=True, attention=True), image),
+        (ms.MultiScaleInference(Conv2d(2, 2, kernel_size=1), [1.0, 0.5], flip=True), image),
+        (ms.SlidingWindowInference(Conv2d(2, 2, kernel_size=3, padding=1), (4, 5)), image),
     ]
 
 
@@ -66,11 +81,11 @@ def _flat(out):
     return [o.numpy() for o in out] if isinstance(out, list) else [out.numpy()]
 
 
-@pytest.mark.parametrize("name", sorted(SIGNATURES))
+@pytest.mark.parametrize("name", sorted(SIGNATURES) + sorted(BEYOND))
 def test_signature_and_defaults_as_documented(name):
     cls = getattr(ms, name)
     parameters = list(inspect.signature(cls).parameters.values())
-    assert [(p.name, p.default) for p in parameters] == SIGNATURES[name]
+    assert [(p.name, p.default) for p in parameters] == {**SIGNATURES, **BEYOND}[name]
     assert issubclass(cls, nx.nn.Module)
     for method in ["forward"] + METHODS.get(name, []):
         assert callable(getattr(cls, method))
@@ -78,7 +93,7 @@ def test_signature_and_defaults_as_documented(name):
 
 def test_every_documented_class_is_exported_and_reachable_as_nx_multiscale():
     assert nx.multiscale is ms
-    assert sorted(ms.__all__) == sorted(SIGNATURES)
+    assert sorted(ms.__all__) == sorted([*SIGNATURES, *BEYOND])
 
 
 def test_list_defaults_are_not_shared_between_instances():
@@ -102,7 +117,7 @@ def test_no_numpy_in_the_multiscale_package():
         assert ".data" not in text and ".numpy()" not in text, source.name
 
 
-@pytest.mark.parametrize("index", range(13))
+@pytest.mark.parametrize("index", range(16))
 def test_repr_no_grad_and_save_load_round_trip(index, tmp_path):
     module, x = _examples()[index]
     module.eval()

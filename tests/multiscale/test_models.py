@@ -9,7 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 import neurenix as nx
-from neurenix.multiscale import MultiScaleModel, PyramidNetwork, UNet
+from neurenix.multiscale import DeepSupervisionLoss, MultiScaleModel, PyramidNetwork, UNet
 from neurenix.nn import BCELoss, Conv2d, Linear, ReLU, Sequential
 from neurenix.optim import Adam
 from neurenix.testing import assert_matches
@@ -410,3 +410,175 @@ def test_unet_errors():
         module(nx.randn(1, 1, 3, 8))
     with pytest.raises(ValueError, match=r"UNet: input has 3 channels"):
         module(nx.randn(1, 3, 8, 8))
+
+
+# ----- UNet(deep_supervision=..., attention=...) --------------------------------------------------
+
+_ACTIVATIONS = {"sigmoid": lambda t: t.sigmoid(), "softmax": lambda t: nx.softmax(t, dim=1),
+                None: lambda t: t}
+
+
+def _bilinear(x, size):
+    return nx.interpolate(x, size=tuple(size), mode="bilinear", align_corners=False)
+
+
+def _reference_unet(module, x):
+    """The UNet forward written out from its layers (the gate is tested on its own in
+    test_attention.py): (outputs, attention maps), both finest first."""
+    activate, size, skips = _ACTIVATIONS[module.final_activation], x.shape[-2:], []
+    for i, encoder in enumerate(module.encoders):
+        x = encoder(nx.max_pool2d(x, 2) if i else x)
+        skips.append(x)
+    x = module.bottleneck(nx.max_pool2d(x, 2))
+    levels, maps = [], []
+    for j, skip in enumerate(reversed(skips)):
+        if module.attention:
+            psi = module.gates[j].coefficients(skip, x)   # gated by the feature coming up
+            maps.insert(0, psi)
+            skip = skip * psi
+        up = _bilinear(module.upsamples[j](x), skip.shape[-2:])
+        x = module.decoders[j](nx.cat([skip, up], dim=1))
+        levels.insert(0, x)
+    outs = [activate(module.head(x))]
+    if module.deep_supervision and module.training:
+        outs += [activate(_bilinear(head(f), size)) for head, f in zip(module.aux_heads, levels[1:])]
+    return outs, maps
+
+
+def _as_list(out):
+    return out if isinstance(out, list) else [out]
+
+
+@pytest.mark.parametrize("deep_supervision, attention", [(True, False), (False, True),
+                                                         (True, True)])
+@pytest.mark.parametrize("shape, features, activation, training", [
+    ((2, 2, 16, 16), [2, 3, 4], "sigmoid", True), ((1, 2, 13, 19), [2, 3, 4], None, True),
+    ((2, 2, 9, 14), [2, 3, 4], "softmax", True), ((1, 2, 12, 9), [2, 3], "sigmoid", False)])
+def test_unet_options_match_reference(deep_supervision, attention, shape, features, activation,
+                                      training):
+    nx.manual_seed(11)
+    module = UNet(2, 3, features, activation, deep_supervision, attention).to(nx.float64)
+    module.train(training)
+    x = nx.tensor(_image(*shape))
+    outs = _as_list(module(x))
+    expected, maps = _reference_unet(module, x)
+    levels = len(module.features) if deep_supervision and training else 1
+    assert len(outs) == len(expected) == levels
+    for out, ref in zip(outs, expected):
+        assert tuple(out.shape) == (shape[0], 3) + shape[2:]
+        np.testing.assert_allclose(out.numpy(), ref.numpy(), rtol=1e-10, atol=1e-12)
+    if attention:
+        got = module.get_attention_maps()
+        n, _, h, w = shape
+        assert [tuple(m.shape) for m in got] == \
+            [(n, 1, h // 2 ** i, w // 2 ** i) for i in range(len(module.features))]
+        for psi, ref in zip(got, maps):
+            np.testing.assert_allclose(psi.numpy(), ref.numpy(), rtol=1e-10, atol=1e-12)
+
+
+def test_unet_options_off_keep_the_classic_layers_keys_and_initial_weights():
+    nx.manual_seed(12)
+    classic = UNet(2, 1, features=[2, 3])
+    nx.manual_seed(12)
+    both = UNet(2, 1, features=[2, 3], deep_supervision=True, attention=True)
+    keys = list(classic.state_dict())
+    assert keys == list(UNet(2, 1, [2, 3], "sigmoid", False, False).state_dict())
+    assert not any(k.startswith(("gates", "aux_heads")) for k in keys)
+    extra = [k for k in both.state_dict() if k not in keys]
+    assert [k for k in both.state_dict() if k in keys] == keys
+    assert sorted({k.split(".")[0] for k in extra}) == ["aux_heads", "gates"]
+    for key in keys:   # the new layers are made last: the classic ones draw the same weights
+        np.testing.assert_array_equal(both.state_dict()[key].numpy(),
+                                      classic.state_dict()[key].numpy())
+    assert repr(classic).startswith("UNet(\n  in_channels=2, out_channels=1, features=[2, 3], "
+                                    "final_activation='sigmoid'\n")
+    assert "final_activation='sigmoid', deep_supervision=True, attention=True" in repr(both)
+
+
+def test_deep_supervision_returns_a_list_in_training_and_the_main_output_in_eval():
+    nx.manual_seed(13)
+    module = UNet(1, 2, features=[2, 3, 4], deep_supervision=True)
+    x = nx.randn(2, 1, 17, 12)
+    outs = module(x)
+    assert isinstance(outs, list) and [tuple(o.shape) for o in outs] == [(2, 2, 17, 12)] * 3
+    assert [m.in_channels for m in module.aux_heads] == [3, 4]   # finest first
+    module.eval()
+    out = module(x)
+    assert isinstance(out, nx.Tensor) and tuple(out.shape) == (2, 2, 17, 12)
+
+
+def test_gradients_reach_every_auxiliary_head_and_gate():
+    nx.manual_seed(14)
+    module = UNet(3, 1, features=[2, 3, 4], deep_supervision=True, attention=True)
+    x = nx.randn(2, 3, 16, 12)
+    target = (nx.rand(2, 1, 16, 12) > 0.5).float()
+    DeepSupervisionLoss(BCELoss())(module(x), target).backward()
+    for name, p in module.named_parameters():
+        if name.startswith(("gates", "aux_heads")):
+            assert p.grad is not None and np.abs(p.grad.numpy()).max() > 0, name
+    assert len(list(module.gates.parameters())) == 3 * 5 and len(module.aux_heads) == 2
+
+
+@given(h=st.integers(4, 6), w=st.integers(4, 6), seed=st.integers(0, 2 ** 16))
+def test_unet_with_options_gradcheck(h, w, seed):
+    nx.manual_seed(seed)
+    module = UNet(1, 1, features=[2, 2], final_activation=None, deep_supervision=True,
+                  attention=True).to(nx.float64)
+    x = nx.tensor(_image(2, 1, h, w, seed), requires_grad=True)
+    assert nx.gradcheck(lambda t: nx.cat(module(t), dim=1), (x,))
+
+
+def test_unet_with_options_checkpointing_keeps_gradients_and_maps():
+    nx.manual_seed(15)
+    module = UNet(2, 2, [3, 4], deep_supervision=True, attention=True).to(nx.float64)
+    x = nx.tensor(_image(2, 2, 13, 10), requires_grad=True)
+    target = nx.tensor(np.random.default_rng(3).uniform(size=(2, 2, 13, 10)))
+
+    def run(checkpointing):
+        module.zero_grad()
+        x.grad = None
+        with nx.enable_gradient_checkpointing(checkpointing):
+            loss = DeepSupervisionLoss(BCELoss())(module(x), target)
+        loss.backward()
+        return _grads(module, x), [m.numpy() for m in module.get_attention_maps()]
+
+    (plain, plain_maps), (checkpointed, maps) = run(False), run(True)
+    for a, b in zip(plain + plain_maps, checkpointed + maps):
+        np.testing.assert_allclose(b, a, rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("training", [True, False])
+def test_unet_with_options_saves_and_loads(training, tmp_path):
+    nx.manual_seed(16)
+    module = UNet(3, 1, [2, 4], deep_supervision=True, attention=True).train(training)
+    nx.save(module, str(tmp_path / "unet.nx"))
+    loaded = nx.load(str(tmp_path / "unet.nx"))
+    assert loaded.training == training and loaded.deep_supervision and loaded.attention
+    x = nx.randn(1, 3, 11, 14)
+    for a, b in zip(_as_list(module(x)), _as_list(loaded(x))):
+        np.testing.assert_array_equal(a.numpy(), b.numpy())
+    np.testing.assert_array_equal(module.get_attention_maps()[0].numpy(),
+                                  loaded.get_attention_maps()[0].numpy())
+
+
+def test_release_features_and_attention_map_errors():
+    module = UNet(1, 1, features=[2], attention=True)
+    with pytest.raises(RuntimeError, match=r"UNet.get_attention_maps: no attention maps yet; call "
+                                           r"the UNet on an input first"):
+        module.get_attention_maps()
+    module(nx.randn(2, 1, 6, 6))
+    assert len(module.get_attention_maps()) == 1
+    module.release_features()
+    for getter in (module.get_encoder_features, module.get_decoder_features,
+                   module.get_attention_maps):
+        with pytest.raises(RuntimeError, match=r"no (features|attention maps) yet"):
+            getter()
+    with pytest.raises(RuntimeError, match=r"UNet.get_attention_maps: this UNet has no attention "
+                                           r"gates; build it with attention=True"):
+        UNet(1, 1, features=[2]).get_attention_maps()
+    pyramid = PyramidNetwork(1, 1, num_levels=2, base_channels=2)
+    pyramid(nx.randn(2, 1, 4, 4))
+    assert len(pyramid.get_features()) == 2
+    pyramid.release_features()
+    with pytest.raises(RuntimeError, match=r"PyramidNetwork.get_features: no features yet"):
+        pyramid.get_features()
