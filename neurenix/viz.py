@@ -76,13 +76,15 @@ def to_dot(tensor: Tensor, names: dict = None) -> str:
             continue
         seen.add(id(node))
         lines.append(f"  {node_id(node)} [label={_quote(type(node).__name__)}, shape=ellipse];")
-        for parent, meta in zip(node.parents, node.metas):
+        for parent in node.parents:
             if parent is None:
                 continue
-            source = node_id(parent) if isinstance(parent, Function) else leaf(parent)
-            lines.append(f"  {source} -> {node_id(node)} [label={_quote(_describe(*meta))}];")
-            if isinstance(parent, Function):
+            if isinstance(parent, Function):  # an op: the tensor it made is described by its node
+                source, meta = node_id(parent), parent.out_meta
                 stack.append(parent)
+            else:
+                source, meta = leaf(parent), (parent.shape, parent.dtype)
+            lines.append(f"  {source} -> {node_id(node)} [label={_quote(_describe(*meta))}];")
     return _wrap_graph(lines)
 
 

@@ -19,7 +19,7 @@ def test_to_dot_lists_ops_leaves_shapes_and_dtypes():
     y, w, b = _graph()
     dot = nx.viz.to_dot(y, names={"weight": w, "bias": b})
     assert dot.startswith("digraph autograd {") and dot.rstrip().endswith("}")
-    for op in ("Sum", "Mul", "ReLU", "Add", "MatMul"):
+    for op in ("Sum", "Mul", "ReLUOp", "Add", "MatMul"):
         assert f'label="{op}"' in dot
     assert 'label="weight\\n(3, 2) float32\\nrequires_grad"' in dot
     assert 'label="bias\\n(2,) float32\\nrequires_grad"' in dot

@@ -5,9 +5,8 @@ Each function here is a differentiable op from ``neurenix.core`` (or a thin adap
 accepts PyTorch's extra arguments); the layers in ``neurenix.nn`` call them with their
 parameters.
 """
-import math
 
-from ..core.ops.activation import gelu as _gelu
+from ..core.ops.activation import gelu
 from ..core.ops.activation import leaky_relu as _leaky_relu
 from ..core.ops.activation import log_softmax, sigmoid, softmax, tanh
 from ..core.ops.activation import relu as _relu
@@ -38,17 +37,6 @@ def relu(input: Tensor, inplace: bool = False) -> Tensor:
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
     """input where input > 0, else negative_slope * input."""
     return _leaky_relu(input, negative_slope)
-
-
-def gelu(input: Tensor, approximate: str = "none") -> Tensor:
-    """x * Phi(x): exact (erf) with ``approximate="none"``, or PyTorch's tanh approximation
-    0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x**3))) with ``approximate="tanh"``."""
-    if approximate == "none":
-        return _gelu(input)
-    if approximate == "tanh":
-        inner = (input + input * input * input * 0.044715) * math.sqrt(2 / math.pi)
-        return input * 0.5 * (tanh(inner) + 1)
-    raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:

@@ -1,4 +1,5 @@
-"""Activations and the (log-)softmax."""
+"""Activations and the (log-)softmax: values and derivatives (first and second against finite
+differences; up to the third against PyTorch)."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -19,6 +20,8 @@ ACTIVATIONS = [  # name, fn(lib, x, dim) for both libraries, input elements
     ("tanh", lambda lib, x, dim: lib.tanh(x), ranged(-4, 4)),
     ("tanh method", lambda lib, x, dim: x.tanh(), ranged(-4, 4)),
     ("gelu", lambda lib, x, dim: _functional(lib).gelu(x), ranged(-4, 4)),
+    ("gelu tanh", lambda lib, x, dim: _functional(lib).gelu(x, approximate="tanh"),
+     ranged(-4, 4)),
     ("softmax", lambda lib, x, dim: lib.softmax(x, dim), ranged(-5, 5)),
     ("softmax method", lambda lib, x, dim: x.softmax(dim=dim), ranged(-5, 5)),
     ("log_softmax", lambda lib, x, dim: lib.log_softmax(x, dim), ranged(-5, 5)),
@@ -47,10 +50,31 @@ def test_activation_gradcheck(name, fn, elements, data):
 
 @pytest.mark.parametrize("name, fn, elements", ACTIVATIONS)
 @given(data=st.data())
+def test_activation_gradgradcheck(name, fn, elements, data):
+    x, dim = _draw(data, nx.float64, elements, requires_grad=True)
+    assert nx.gradgradcheck(lambda a: fn(nx, a, dim), (x,))
+
+
+@pytest.mark.parametrize("name, fn, elements", ACTIVATIONS)
+@given(data=st.data())
 def test_activation_matches_torch(name, fn, elements, data):
     torch = pytest.importorskip("torch")
     x, dim = _draw(data, data.draw(FLOATS), elements)
-    assert_matches(torch, lambda lib, a: fn(lib, a, dim), x.numpy())
+    assert_matches(torch, lambda lib, a: fn(lib, a, dim), x.numpy(), second_order=True)
+
+
+@pytest.mark.parametrize("name, fn, elements", ACTIVATIONS)
+def test_activation_third_derivatives_match_torch(name, fn, elements):
+    # The gradient as a function of the input and of dL/dy, compared to second order: the
+    # activation's derivatives up to the third.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, g = rng.uniform(-2, 2, (3, 4)), rng.standard_normal((3, 4))
+
+    def grad(lib, a, v):
+        return lib.autograd.grad((fn(lib, a, -1) * v).sum(), a, create_graph=True)[0]
+
+    assert_matches(torch, grad, x, g, second_order=True)
 
 
 EXTREMES = [  # inputs where a naive formula overflows, gives nan or 0/0
@@ -68,7 +92,7 @@ def test_activation_is_stable_at_extremes(name, fn, elements, values, dtype):
     x = np.array(values, dtype)
     out = fn(nx, nx.tensor(x), -1)
     assert np.isfinite(out.numpy()).all()
-    assert_matches(torch, lambda lib, a: fn(lib, a, -1), x)
+    assert_matches(torch, lambda lib, a: fn(lib, a, -1), x, second_order=True)
 
 
 @pytest.mark.parametrize("fn", [lambda lib, x: lib.softmax(x, -1),
@@ -80,7 +104,7 @@ def test_softmax_of_masked_logits(fn):
     out = fn(nx, nx.tensor(x))
     assert not np.isnan(out.numpy()).any()
     with np.errstate(invalid="ignore"):  # the random contraction of -inf log-probs sums to nan
-        assert_matches(torch, fn, x)
+        assert_matches(torch, fn, x, second_order=True)
 
 
 def test_relu_gradient_is_zero_at_the_kink():
@@ -103,5 +127,7 @@ def test_softmax_bad_dim_names_op(fn):
 @pytest.mark.parametrize("name, fn, elements", ACTIVATIONS)
 def test_activation_on_empty_matches_torch(name, fn, elements):
     torch = pytest.importorskip("torch")
-    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((0, 3), np.float32))
-    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((2, 0), np.float32))
+    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((0, 3), np.float32),
+                   second_order=True)
+    assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((2, 0), np.float32),
+                   second_order=True)

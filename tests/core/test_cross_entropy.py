@@ -4,6 +4,7 @@ import numpy as np
 import pytest
 
 import neurenix as nx
+from neurenix.testing import assert_matches
 
 IGNORED = [  # name, loss(lib, x, t); t ignores every target of the first two rows
     ("cross_entropy", lambda lib, x, t: lib.nn.functional.cross_entropy(x, t)),
@@ -29,3 +30,13 @@ def test_mean_over_only_ignored_targets_has_zero_gradient_like_torch(name, loss)
     assert ours.grad.dtype == nx.float32
     np.testing.assert_array_equal(ours.grad.numpy(), theirs.grad.numpy())
     np.testing.assert_array_equal(ours.grad.numpy(), np.zeros((2, 3), np.float32))
+
+
+@pytest.mark.parametrize("name, loss", IGNORED)
+def test_mean_over_only_ignored_targets_has_zero_second_derivative_like_torch(name, loss):
+    # The gradient of the gradient stays 0 as well (no 0 * inf turns it into nan), and the
+    # loss itself is nan on both sides.
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3))
+    t = np.array([-100, -100])
+    assert_matches(torch, lambda lib, a: loss(lib, a, lib.tensor(t)), x, second_order=True)

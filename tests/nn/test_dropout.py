@@ -1,4 +1,5 @@
-"""Dropout: inverted scaling, the drop rate, eval mode, reproducibility and the gradient."""
+"""Dropout: inverted scaling, the drop rate, eval mode, reproducibility, and the first and
+second derivatives (against finite differences, and against PyTorch given the same mask)."""
 import numpy as np
 import pytest
 from hypothesis import given
@@ -6,7 +7,7 @@ from hypothesis import strategies as st
 
 import neurenix as nx
 import neurenix.nn.functional as F
-from neurenix.testing import tensors
+from neurenix.testing import assert_matches, tensors
 
 
 @pytest.mark.parametrize("p", [0.1, 0.5, 0.8])
@@ -48,13 +49,38 @@ def test_dropout_gradient_is_the_mask():
     assert x.grad.dtype == np.float32
 
 
-@given(x=tensors(dtype=nx.float64, requires_grad=True, min_dims=1, max_dims=3),
-       p=st.sampled_from([0.2, 0.5]))
-def test_dropout_gradcheck(x, p):
+def _seeded_dropout(p):
     def fn(a):
         nx.manual_seed(0)  # the same mask for every evaluation
         return F.dropout(a, p)
-    assert nx.gradcheck(fn, (x,))
+    return fn
+
+
+@given(x=tensors(dtype=nx.float64, requires_grad=True, min_dims=1, max_dims=3),
+       p=st.sampled_from([0.2, 0.5]))
+def test_dropout_gradcheck_and_gradgradcheck(x, p):
+    assert nx.gradcheck(_seeded_dropout(p), (x,))
+    assert nx.gradgradcheck(_seeded_dropout(p), (x,))
+
+
+@pytest.mark.parametrize("p", [0.3, 1.0])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dropout_matches_torch_given_the_same_mask(p, dtype):
+    # PyTorch draws its masks from its own generator, so its side multiplies by neurenix's
+    # mask: x * keep / (1 - p) is what torch's dropout computes and differentiates.
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((4, 5)).astype(dtype)
+    mask = _seeded_dropout(p)(nx.ones(x.shape, dtype=dtype)).numpy()
+
+    def dropout(lib, a):
+        return _seeded_dropout(p)(a) if lib is nx else a * torch.tensor(mask)
+
+    def grad_times_input(lib, a, g):  # the backward, as a function of its gradient g
+        (grad,) = lib.autograd.grad((dropout(lib, a) * g).sum(), a, create_graph=True)
+        return grad * a
+
+    assert_matches(torch, dropout, x, second_order=True)
+    assert_matches(torch, grad_times_input, x, np.ones_like(x), second_order=True)
 
 
 def test_dropout_refuses_bad_probabilities():

@@ -1,8 +1,9 @@
-"""Losses: PyTorch's values and gradients (input and float targets) for every option and
-reduction, float64 gradient checks, the numerics at the extremes, and the errors."""
+"""Losses: PyTorch's values, gradients and second derivatives (input and float targets) for
+every option and reduction, float64 first- and second-order gradient checks, the numerics at
+the extremes, and the errors."""
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 import neurenix as nx
@@ -114,17 +115,45 @@ IDS = [spec[0] for spec in LOSSES]
 def test_loss_matches_torch(name, fn, inputs, dtype, reduction):
     torch = pytest.importorskip("torch")
     x, t = inputs(np.random.default_rng(0), dtype)
-    assert_matches(torch, lambda lib, a, b: fn(lib, a, b, reduction), x, t)
+    assert_matches(torch, lambda lib, a, b: fn(lib, a, b, reduction), x, t, second_order=True)
+
+
+def _leaves(inputs, seed):
+    x, t = inputs(np.random.default_rng(seed), np.float64)
+    return nx.tensor(x, requires_grad=True), nx.tensor(t, requires_grad=t.dtype.kind == "f")
 
 
 @pytest.mark.parametrize("reduction", REDUCTIONS)
 @pytest.mark.parametrize("name, fn, inputs", LOSSES, ids=IDS)
 @given(seed=st.integers(0, 2 ** 32 - 1))
 def test_loss_gradcheck(name, fn, inputs, reduction, seed):
-    x, t = inputs(np.random.default_rng(seed), np.float64)
-    x = nx.tensor(x, requires_grad=True)
-    t = nx.tensor(t, requires_grad=t.dtype.kind == "f")
-    assert nx.gradcheck(lambda a, b: fn(nx, a, b, reduction), (x, t))
+    assert nx.gradcheck(lambda a, b: fn(nx, a, b, reduction), _leaves(inputs, seed))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, fn, inputs", LOSSES, ids=IDS)
+@settings(max_examples=10)  # fixed shapes: a few draws of values suffice
+@given(seed=st.integers(0, 2 ** 32 - 1))
+def test_loss_gradgradcheck(name, fn, inputs, reduction, seed):
+    assert nx.gradgradcheck(lambda a, b: fn(nx, a, b, reduction), _leaves(inputs, seed))
+
+
+@pytest.mark.parametrize("reduction", REDUCTIONS)
+@pytest.mark.parametrize("name, fn, inputs", LOSSES, ids=IDS)
+def test_loss_third_derivatives_match_torch(name, fn, inputs, reduction):
+    # The gradients as functions of input, float target and dL/dloss, compared to second
+    # order: the loss's derivatives up to the third.
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, t = inputs(rng, np.float64)
+    g = rng.standard_normal(np.shape(fn(nx, nx.tensor(x), nx.tensor(t), reduction)))
+    float_target = t.dtype.kind == "f"
+
+    def grads(lib, a, b, v):
+        loss = (fn(lib, a, b, reduction) * v).sum()
+        return lib.autograd.grad(loss, (a, b) if float_target else a, create_graph=True)
+
+    assert_matches(torch, grads, x, t, g, second_order=True)
 
 
 def test_loss_keeps_float32_with_a_float64_target():
@@ -149,6 +178,20 @@ def test_bce_clamps_its_logs_at_minus_100_like_torch():
     np.testing.assert_allclose(target.grad.numpy(), [100, -100, 0, -100, 100] / np.array(5.0))
 
 
+def test_bce_second_derivatives_near_0_and_1_are_torchs():
+    # The gradient floors x (1 - x) at eps = 1e-12; PyTorch's second derivatives instead add eps
+    # to x and to 1 - x. The two differ only this close to 0 and 1, and neurenix follows both.
+    torch = pytest.importorskip("torch")
+    x = np.array([1e-13, 1 - 1e-13, 0.5, 0.0, 1.0])
+    t = np.array([0.3, 0.6, 1.0, 0.2, 0.9])
+    assert_matches(torch, lambda lib, a: lib.nn.functional.binary_cross_entropy(
+        a, lib.tensor(t), reduction="sum"), x, second_order=True)
+    # With the target differentiated too (away from exactly 0 and 1, where PyTorch's target
+    # gradient -logit(x) is infinite and neurenix's, of the clamped loss, is not).
+    assert_matches(torch, lambda lib, a, b: lib.nn.functional.binary_cross_entropy(a, b),
+                   x[:3], t[:3], second_order=True)
+
+
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
 def test_bce_with_logits_is_finite_at_plus_minus_1000(dtype):
     torch = pytest.importorskip("torch")
@@ -158,7 +201,7 @@ def test_bce_with_logits_is_finite_at_plus_minus_1000(dtype):
                                                             reduction="none")
     np.testing.assert_allclose(out.numpy(), [0, 0, 1000, 1000, np.log(2)], rtol=1e-6)
     assert_matches(torch, lambda lib, a, b: lib.nn.functional.binary_cross_entropy_with_logits(
-        a, b, pos_weight=lib.tensor(np.array([2.0], dtype))), x, t)
+        a, b, pos_weight=lib.tensor(np.array([2.0], dtype))), x, t, second_order=True)
 
 
 def test_bce_refuses_values_outside_0_1_pointing_to_the_fix():

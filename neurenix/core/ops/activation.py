@@ -1,15 +1,29 @@
-"""Activations and the (log-)softmax: numerically stable, same shape and dtype as the input."""
+"""Activations and the (log-)softmax: numerically stable, same shape and dtype as the input.
+
+Each backward is a single op, so first-order training pays one call per activation. Where the
+derivative is a constant (relu's and leaky_relu's masks) it is a product with that constant.
+Elsewhere it is a ``...Backward`` op (as PyTorch's ``sigmoid_backward``): its forward is the
+fused NumPy formula of the gradient, and its own backward, in Tensor ops, gives the second
+derivative. Each is linear in the incoming gradient ``g``; for the elementwise ones and softmax
+its Jacobian in ``g`` is symmetric, so its gradient with respect to ``g`` is the op itself.
+"""
+import math
+
 import numpy as np
 from scipy import special
 
 from .._shapes import normalize_dim
 from ..autograd import Function
 from ..tensor import Tensor
-from .arithmetic import as_floating
+from .arithmetic import Mul, as_floating
+
+_SQRT_2_OVER_PI = math.sqrt(2 / math.pi)     # tanh-approximate GELU: beta
+_KAPPA = 0.044715                            # tanh-approximate GELU: kappa
+_INV_SQRT_2PI = 1 / math.sqrt(2 * math.pi)   # the standard normal density at 0
 
 
-class ReLU(Function):
-    """y = max(x, 0).  dL/dx = dL/dy where x > 0 (0 at the kink, as PyTorch)."""
+class ReLUOp(Function):
+    """y = max(x, 0).  dL/dx = dL/dy * (x > 0): a constant mask (0 at the kink, as PyTorch)."""
 
     __slots__ = ()
 
@@ -22,29 +36,28 @@ class ReLU(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
-        return (grad_out * (y > 0),)
+        return (Mul.apply(grad_out, y.data > 0),)  # relu is linear on each side of 0
 
 
-class LeakyReLU(Function):
-    """y = x if x > 0 else slope * x.  dL/dx = dL/dy * (1 or slope)."""
+class LeakyReLUOp(Function):
+    """y = x if x > 0 else slope * x.  dL/dx = dL/dy * (1 or slope), a constant factor."""
 
-    __slots__ = ("slope",)
+    __slots__ = ()
 
     @staticmethod
     def forward(ctx, x, slope):
-        ctx.slope = x.dtype.type(slope)
-        positive = x > 0
-        ctx.save_for_backward(positive)
-        return np.where(positive, x, x * ctx.slope)
+        factor = np.where(x > 0, x.dtype.type(1), x.dtype.type(slope))
+        ctx.save_for_backward(factor)
+        return x * factor
 
     @staticmethod
     def backward(ctx, grad_out):
-        (positive,) = ctx.saved_tensors
-        return np.where(positive, grad_out, grad_out * ctx.slope), None
+        (factor,) = ctx.saved_tensors
+        return Mul.apply(grad_out, factor), None
 
 
-class Sigmoid(Function):
-    """y = 1 / (1 + exp(-x)).  dL/dx = dL/dy * y * (1 - y)."""
+class SigmoidOp(Function):
+    """y = 1 / (1 + exp(-x)).  dL/dx = dL/dy * y * (1 - y) (``SigmoidBackward``)."""
 
     __slots__ = ()
 
@@ -59,11 +72,30 @@ class Sigmoid(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
-        return (grad_out * y * (1 - y),)
+        return (SigmoidBackward.apply(grad_out, y),)
 
 
-class Tanh(Function):
-    """y = tanh(x).  dL/dx = dL/dy * (1 - y**2)."""
+class SigmoidBackward(Function):
+    """out = g * y * (1 - y), y = sigmoid(x).  dL/dg = SigmoidBackward(dL/dout, y),
+    dL/dy = dL/dout * g * (1 - 2 y)."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return g * y * (1 - y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad
+        return (SigmoidBackward.apply(grad_out, y) if need_g else None,
+                grad_out * g * (1 - y - y) if need_y else None)
+
+
+class TanhOp(Function):
+    """y = tanh(x).  dL/dx = dL/dy * (1 - y**2) (``TanhBackward``)."""
 
     __slots__ = ()
 
@@ -76,29 +108,115 @@ class Tanh(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
-        return (grad_out * (1 - y * y),)
+        return (TanhBackward.apply(grad_out, y),)
 
 
-class GELU(Function):
-    """y = x * Phi(x) (exact, erf form).  dL/dx = dL/dy * (Phi(x) + x * phi(x))."""
+class TanhBackward(Function):
+    """out = g * (1 - y**2), y = tanh(x).  dL/dg = TanhBackward(dL/dout, y),
+    dL/dy = -2 dL/dout * g * y."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, g, y):
+        ctx.save_for_backward(g, y)
+        return g * (1 - y * y)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad
+        return (TanhBackward.apply(grad_out, y) if need_g else None,
+                grad_out * g * y * -2 if need_y else None)
+
+
+def _gelu_inner(x):
+    """beta (x + kappa x**3), the argument of tanh in the tanh-approximate GELU (arrays or
+    Tensors alike)."""
+    return (x + x * x * x * _KAPPA) * _SQRT_2_OVER_PI
+
+
+class GELUOp(Function):
+    """y = x Phi(x) (exact, Phi the normal CDF) or 0.5 x (1 + tanh(beta (x + kappa x**3)))
+    (approximate="tanh").  dL/dx = dL/dy * gelu'(x) (``GELUBackward``)."""
+
+    __slots__ = ("approximate",)
+
+    @staticmethod
+    def forward(ctx, x, approximate):
+        ctx.approximate = approximate
+        if approximate == "tanh":
+            cached = np.tanh(_gelu_inner(x))
+            y = x * (cached + 1) * 0.5
+        else:
+            cached = special.ndtr(x).astype(x.dtype, copy=False)  # float16: as in SigmoidOp
+            y = x * cached
+        # Phi(x) or the tanh is a speed cache for the backward (Phi costs far more than the
+        # rest of it); its derivative reaches x through the formulas of GELUBackward.
+        ctx.save_for_backward(x, cached)
+        return y
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        x, cached = ctx.saved_tensors
+        return GELUBackward.apply(grad_out, x, cached, ctx.approximate), None
+
+
+class GELUBackward(Function):
+    """out = g * gelu'(x): Phi(x) + x phi(x) exact; 0.5 (1 + t) + 0.5 x (1 - t**2) h with
+    t = tanh(beta (x + kappa x**3)), h = beta (1 + 3 kappa x**2) for "tanh" (``cached`` is
+    Phi(x) or t, from the forward).  dL/dg = GELUBackward(dL/dout, x),
+    dL/dx = dL/dout * g * gelu''(x): phi(x) (2 - x**2) exact; (1 - t**2) (h - x t h**2 +
+    3 kappa beta x**2) for "tanh" (PyTorch's formulas)."""
+
+    __slots__ = ("approximate",)
+
+    @staticmethod
+    def forward(ctx, g, x, cached, approximate):
+        ctx.approximate = approximate
+        ctx.save_for_backward(g, x, cached)
+        if approximate == "tanh":
+            h = (x * x * (3 * _KAPPA) + 1) * _SQRT_2_OVER_PI
+            return g * ((cached + 1) * 0.5 + x * (1 - cached * cached) * h * 0.5)
+        return g * (cached + x * np.exp(x * x * -0.5) * _INV_SQRT_2PI)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, x, cached = ctx.saved_tensors
+        need_g, need_x = ctx.needs_input_grad[:2]
+        grad_g = GELUBackward.apply(grad_out, x, cached, ctx.approximate) if need_g else None
+        grad_x = None
+        if need_x:
+            x2 = x * x
+            if ctx.approximate == "tanh":
+                t = TanhOp.apply(_gelu_inner(x))  # not the cached t: its derivative is needed
+                h = (x2 * (3 * _KAPPA) + 1) * _SQRT_2_OVER_PI
+                second = (1 - t * t) * (h - x * t * h * h + x2 * (3 * _KAPPA * _SQRT_2_OVER_PI))
+            else:
+                second = (x2 * -0.5).exp() * _INV_SQRT_2PI * (2 - x2)
+            grad_x = grad_out * g * second
+        return grad_g, grad_x, None, None
+
+
+class SoftplusOp(Function):
+    """y = log(1 + exp(x)), without overflow.  dL/dx = dL/dy * sigmoid(x)."""
 
     __slots__ = ()
 
     @staticmethod
     def forward(ctx, x):
-        cdf = special.ndtr(x).astype(x.dtype, copy=False)  # float16: as in Sigmoid
-        ctx.save_for_backward(x, cdf)
-        return x * cdf
+        ctx.save_for_backward(x)
+        return np.logaddexp(0, x)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, cdf = ctx.saved_tensors
-        pdf = np.exp(x * x * x.dtype.type(-0.5)) * x.dtype.type(1 / np.sqrt(2 * np.pi))
-        return (grad_out * (cdf + x * pdf),)
+        (x,) = ctx.saved_tensors
+        return (grad_out * SigmoidOp.apply(x),)
 
 
-class Softmax(Function):
-    """y = exp(x - max) / sum(exp(x - max)).  dL/dx = y * (dL/dy - sum(dL/dy * y))."""
+class SoftmaxOp(Function):
+    """y = exp(x - max) / sum(exp(x - max)).  dL/dx = y * (dL/dy - sum(dL/dy * y))
+    (``SoftmaxBackward``)."""
 
     __slots__ = ("dim",)
 
@@ -115,11 +233,38 @@ class Softmax(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
-        return y * (grad_out - (grad_out * y).sum(axis=ctx.dim, keepdims=True)), None
+        return SoftmaxBackward.apply(grad_out, y, ctx.dim), None
 
 
-class LogSoftmax(Function):
-    """y = x - logsumexp(x).  dL/dx = dL/dy - softmax(x) * sum(dL/dy)."""
+class SoftmaxBackward(Function):
+    """out = y * (g - sum(g * y)) along ``dim``, y = softmax(x): g times the Jacobian
+    diag(y) - y y^T, which is symmetric.  dL/dg = SoftmaxBackward(dL/dout, y),
+    dL/dy = dL/dout * (g - sum(g * y)) - g * sum(dL/dout * y)."""
+
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(g, y)
+        out = g * y
+        out -= y * out.sum(axis=dim, keepdims=True)
+        return out
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad[:2]
+        grad_g = SoftmaxBackward.apply(grad_out, y, ctx.dim) if need_g else None
+        grad_y = None
+        if need_y:
+            centered = g - (g * y).sum(dim=ctx.dim, keepdim=True)
+            grad_y = grad_out * centered - g * (grad_out * y).sum(dim=ctx.dim, keepdim=True)
+        return grad_g, grad_y, None
+
+
+class LogSoftmaxOp(Function):
+    """y = x - logsumexp(x).  dL/dx = dL/dy - softmax(x) * sum(dL/dy) (``LogSoftmaxBackward``)."""
 
     __slots__ = ("dim",)
 
@@ -137,7 +282,29 @@ class LogSoftmax(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (y,) = ctx.saved_tensors
-        return grad_out - np.exp(y) * grad_out.sum(axis=ctx.dim, keepdims=True), None
+        return LogSoftmaxBackward.apply(grad_out, y, ctx.dim), None
+
+
+class LogSoftmaxBackward(Function):
+    """out = g - exp(y) * sum(g) along ``dim``, y = log_softmax(x).
+    dL/dg = dL/dout - sum(dL/dout * exp(y)), dL/dy = -dL/dout * exp(y) * sum(g)."""
+
+    __slots__ = ("dim",)
+
+    @staticmethod
+    def forward(ctx, g, y, dim):
+        ctx.dim = dim
+        ctx.save_for_backward(g, y)
+        return g - np.exp(y) * g.sum(axis=dim, keepdims=True)
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, y = ctx.saved_tensors
+        need_g, need_y = ctx.needs_input_grad[:2]
+        p = y.exp()
+        grad_g = grad_out - (grad_out * p).sum(dim=ctx.dim, keepdim=True) if need_g else None
+        grad_y = -grad_out * p * g.sum(dim=ctx.dim, keepdim=True) if need_y else None
+        return grad_g, grad_y, None
 
 
 def relu(x: Tensor) -> Tensor:
@@ -145,7 +312,7 @@ def relu(x: Tensor) -> Tensor:
 
     Shape: any; the output has the shape and dtype of ``x``.
     """
-    return ReLU.apply(x)
+    return ReLUOp.apply(x)
 
 
 def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
@@ -154,7 +321,7 @@ def leaky_relu(x: Tensor, negative_slope: float = 0.01) -> Tensor:
     Args:  x: input.  negative_slope: the slope for negative inputs.
     Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
     """
-    return LeakyReLU.apply(as_floating(x), negative_slope)
+    return LeakyReLUOp.apply(as_floating(x), negative_slope)
 
 
 def sigmoid(x: Tensor) -> Tensor:
@@ -162,7 +329,7 @@ def sigmoid(x: Tensor) -> Tensor:
 
     Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
     """
-    return Sigmoid.apply(as_floating(x))
+    return SigmoidOp.apply(as_floating(x))
 
 
 def tanh(x: Tensor) -> Tensor:
@@ -170,16 +337,20 @@ def tanh(x: Tensor) -> Tensor:
 
     Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
     """
-    return Tanh.apply(as_floating(x))
+    return TanhOp.apply(as_floating(x))
 
 
-def gelu(x: Tensor) -> Tensor:
-    """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF (PyTorch's default,
-    the exact erf form).
+def gelu(x: Tensor, approximate: str = "none") -> Tensor:
+    """Gaussian error linear unit x * Phi(x), Phi the standard normal CDF.
 
+    Args:  x: input.  approximate: "none" (PyTorch's default, the exact erf form) or "tanh"
+        (0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x**3))), PyTorch's approximation).
     Shape: any; the output has the shape and dtype of ``x`` (integers give the default float).
+    Raises: ValueError for any other ``approximate``.
     """
-    return GELU.apply(as_floating(x))
+    if approximate not in ("none", "tanh"):
+        raise ValueError(f"gelu: approximate must be 'none' or 'tanh', got {approximate!r}")
+    return GELUOp.apply(as_floating(x), approximate)
 
 
 def softmax(x: Tensor, dim: int) -> Tensor:
@@ -190,7 +361,7 @@ def softmax(x: Tensor, dim: int) -> Tensor:
     Shape: any; the output has the shape and dtype of ``x``.
     Raises: IndexError when ``dim`` is out of range.
     """
-    return Softmax.apply(as_floating(x), normalize_dim("softmax", dim, x.ndim))
+    return SoftmaxOp.apply(as_floating(x), normalize_dim("softmax", dim, x.ndim))
 
 
 def log_softmax(x: Tensor, dim: int) -> Tensor:
@@ -200,4 +371,4 @@ def log_softmax(x: Tensor, dim: int) -> Tensor:
     Shape: any; the output has the shape and dtype of ``x``.
     Raises: IndexError when ``dim`` is out of range.
     """
-    return LogSoftmax.apply(as_floating(x), normalize_dim("log_softmax", dim, x.ndim))
+    return LogSoftmaxOp.apply(as_floating(x), normalize_dim("log_softmax", dim, x.ndim))

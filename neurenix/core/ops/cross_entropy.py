@@ -4,17 +4,18 @@ Inputs are (N, C) or (N, C, d1, d2, ...) (e.g. per-pixel scores (N, C, H, W)); c
 targets are (N,) or (N, d1, d2, ...) integers. A target equal to ``ignore_index`` contributes
 neither loss nor gradient. With per-class ``weight`` w, "mean" divides by the summed weights of
 the counted targets, sum_i w[t_i], exactly as PyTorch, not by their number.
+
+As in PyTorch, ``cross_entropy`` is ``log_softmax`` followed by the NLL (label smoothing mixes
+in the cross-entropy against the uniform distribution, PyTorch's formula, inside the NLL op);
+with probability targets it is -sum(target * log_softmax) in Tensor ops. The NLL is linear in
+the log-probabilities, so the derivatives of every order come from ``log_softmax``.
 """
 import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .activation import log_softmax
 from .loss import check_reduction
-
-
-def _log_softmax(x: np.ndarray) -> np.ndarray:
-    shifted = x - x.max(axis=1, keepdims=True)  # shifting by the max avoids overflow
-    return shifted - np.log(np.exp(shifted).sum(axis=1, keepdims=True))
 
 
 def _per_class(weight: np.ndarray, ndim: int) -> np.ndarray:
@@ -22,130 +23,66 @@ def _per_class(weight: np.ndarray, ndim: int) -> np.ndarray:
     return weight.reshape((1, -1) + (1,) * (ndim - 2))
 
 
-def _reduce(loss: np.ndarray, denominator, reduction: str) -> np.ndarray:
-    if reduction == "none":
-        return loss
-    with np.errstate(invalid="ignore", divide="ignore"):  # every target ignored: nan, as PyTorch
-        return loss.sum() / denominator if reduction == "mean" else loss.sum()
+def _mean_scale(w_t: np.ndarray):
+    """1 / sum_i w[t_i], the scale of a "mean" over class-index targets: inf when every target
+    is ignored (the loss is then 0 * inf = nan, as PyTorch's 0/0)."""
+    with np.errstate(divide="ignore"):
+        return w_t.dtype.type(1) / w_t.sum()
 
 
-def _position_grad(grad_out: np.ndarray, reduction: str, denominator, shape: tuple,
-                   counted=None):
-    """d(reduced loss)/d(loss at each position) times ``grad_out``, of ``shape`` (N, d1, ...).
+class NLLLossOp(Function):
+    """loss_i = -(1 - s) w[t_i] x[i, t_i] - (s / C) sum_c w_c x[i, c] for log-probabilities x,
+    0 at ignored positions (s: label smoothing, 0 for nll_loss; w = 1 without weights).
+    dL/dx = dL/dloss * q, q the constant coefficients of x above: the loss is linear in x."""
 
-    ``counted`` (1.0 / 0.0 per position) zeroes ignored positions when every target is ignored:
-    the mean is then 0/0 = nan, but PyTorch's gradient stays 0 there, so one batch of ignored
-    pixels does not turn the weights into nan.
-    """
-    if reduction == "mean":
-        with np.errstate(invalid="ignore", divide="ignore"):
-            grad_out = grad_out / denominator
-    g = np.broadcast_to(grad_out, shape)
-    if counted is not None and reduction == "mean" and denominator == 0:
-        g = np.where(counted != 0, g, g.dtype.type(0))
-    return g
-
-
-def _pick(a: np.ndarray, t: np.ndarray) -> np.ndarray:
-    """a[n, t[n, ...], ...]: each position's entry at its target class."""
-    return np.take_along_axis(a, t[:, None], axis=1)[:, 0]
-
-
-class CrossEntropy(Function):
-    """loss_i = -sum_c q_ic log softmax(x)_ic, q_ic = w_t (1 - s) [c = t_i] + s w_c / C
-    (s = label smoothing).  dL/dx_ic = dL/dloss_i (softmax(x)_ic sum_c q_ic - q_ic)."""
-
-    __slots__ = ("reduction", "smoothing", "denominator")
+    __slots__ = ("reduction",)
 
     @staticmethod
     def forward(ctx, x, t, valid, w_t, weight, smoothing, reduction):
-        ctx.reduction, ctx.smoothing = reduction, smoothing
-        logp = _log_softmax(x)
-        loss = -w_t * _pick(logp, t)
-        if smoothing:
-            summed = logp.sum(axis=1) if weight is None else (
-                logp * _per_class(weight, x.ndim)).sum(axis=1)
-            loss = (1 - smoothing) * loss - (smoothing / x.shape[1]) * summed * valid
-        ctx.denominator = w_t.sum()
-        ctx.save_for_backward(logp, t, valid, w_t, weight)
-        return _reduce(loss, ctx.denominator, reduction)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        logp, t, valid, w_t, weight = ctx.saved_tensors
-        s, classes = ctx.smoothing, logp.shape[1]
-        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape, valid)
-        total_weight = classes if weight is None else weight.sum()
-        q_sum = (1 - s) * w_t + (s / classes) * total_weight * valid
-        grad = np.exp(logp) * (g * q_sum)[:, None]
-        index = t[:, None]
-        target_grad = np.take_along_axis(grad, index, axis=1) - ((1 - s) * g * w_t)[:, None]
-        np.put_along_axis(grad, index, target_grad, axis=1)
-        if s:
-            spread = ((s / classes) * g * valid)[:, None]
-            grad -= spread if weight is None else spread * _per_class(weight, logp.ndim)
-        return grad, None, None, None, None, None, None
-
-
-class CrossEntropyProbs(Function):
-    """loss_i = -sum_c q_ic log softmax(x)_ic with q = w_c (y (1 - s) + s / C) for class
-    probabilities y.  dL/dx = dL/dloss (softmax(x) sum_c q - q),
-    dL/dy = -dL/dloss w (1 - s) log softmax(x)."""
-
-    __slots__ = ("reduction", "smoothing")
-
-    @staticmethod
-    def forward(ctx, x, y, weight, smoothing, reduction):
-        ctx.reduction, ctx.smoothing = reduction, smoothing
-        logp = _log_softmax(x)
-        q = y * (1 - smoothing) + smoothing / x.shape[1] if smoothing else y
-        if weight is not None:
-            q = q * _per_class(weight, x.ndim)
-        loss = -(q * logp).sum(axis=1)
-        ctx.save_for_backward(logp, q, weight)
-        return _reduce(loss, loss.size, reduction)  # "mean" averages over positions
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        logp, q, weight = ctx.saved_tensors
-        g = _position_grad(grad_out, ctx.reduction, logp.size // logp.shape[1],
-                           logp.shape[:1] + logp.shape[2:])[:, None]
-        grad_x = grad_y = None
-        if ctx.needs_input_grad[0]:
-            grad_x = g * (np.exp(logp) * q.sum(axis=1, keepdims=True) - q)
-        if ctx.needs_input_grad[1]:
-            grad_y = -(1 - ctx.smoothing) * g * logp
-            if weight is not None:
-                grad_y = grad_y * _per_class(weight, logp.ndim)
-        return grad_x, grad_y, None, None, None
-
-
-class NLLLoss(Function):
-    """loss_i = -w_t x_i,t for log-probabilities x.  dL/dx_ic = -dL/dloss_i w_t [c = t_i]."""
-
-    __slots__ = ("reduction", "denominator")
-
-    @staticmethod
-    def forward(ctx, x, t, valid, w_t, reduction):
         ctx.reduction = reduction
-        ctx.denominator = w_t.sum()
-        ctx.save_for_backward(t, valid, w_t)
-        return _reduce(-w_t * _pick(x, t), ctx.denominator, reduction)
+        loss = -w_t * np.take_along_axis(x, t[:, None], axis=1)[:, 0]
+        if smoothing:
+            summed = (x if weight is None else x * _per_class(weight, x.ndim)).sum(axis=1)
+            loss = loss * (1 - smoothing) - np.where(valid, summed, 0) * (smoothing / x.shape[1])
+        scale = _mean_scale(w_t) if reduction == "mean" else 1
+        if ctx.needs_input_grad:  # recording: keep d(reduced loss)/dx, a constant
+            ctx.save_for_backward(_coefficients(x, t, valid, w_t, weight, smoothing, scale))
+        if reduction == "none":
+            return loss
+        with np.errstate(invalid="ignore"):  # 0 * inf: every target ignored
+            return loss.sum() * scale
 
     @staticmethod
     def backward(ctx, grad_out):
-        t, valid, w_t = ctx.saved_tensors
-        g = _position_grad(grad_out, ctx.reduction, ctx.denominator, t.shape, valid)
-        (x_shape, x_dtype) = ctx.metas[0]
-        grad = np.zeros(x_shape, x_dtype)
-        np.put_along_axis(grad, t[:, None], (-g * w_t)[:, None], axis=1)
-        return grad, None, None, None, None
+        (q,) = ctx.saved_tensors
+        if ctx.reduction == "none":  # one gradient per position: (N, d1, ...) -> (N, 1, d1, ...)
+            grad_out = grad_out.reshape(q.shape[:1] + (1,) + q.shape[2:])
+        return grad_out * q, None, None, None, None, None, None
+
+
+def _coefficients(x, t, valid, w_t, weight, smoothing, scale) -> np.ndarray:
+    """d(reduced NLL)/dx: -(1 - s) w[t_i] at each target, -(s / C) w_c at every class of a
+    counted position, times ``scale`` (1 / sum w[t] for "mean"). Ignored positions get exactly 0:
+    PyTorch skips them, so their gradient stays 0 even when a mean over no counted target is
+    0/0, and one crop of pure "void" pixels does not write nan into the weights."""
+    index = t[:, None]
+    with np.errstate(invalid="ignore"):  # 0 * inf: every target ignored
+        at_target = np.where(valid, w_t * (-(1 - smoothing) * scale), 0)[:, None]
+        if not smoothing:
+            q = np.zeros(x.shape, x.dtype)
+            np.put_along_axis(q, index, at_target, axis=1)
+            return q
+        classes = x.shape[1]
+        spread = np.ones(classes, x.dtype) if weight is None else weight
+        spread = _per_class(spread * (-smoothing / classes), x.ndim) * scale
+        q = np.where(valid[:, None], spread, 0)
+    np.put_along_axis(q, index, np.take_along_axis(q, index, axis=1) + at_target, axis=1)
+    return q
 
 
 def _class_targets(op: str, input: Tensor, target, weight, ignore_index: int):
-    """Validated class-index targets: (t with ignored entries set to class 0, 1.0 at counted
-    positions and 0.0 at ignored ones, each position's weight w[t] (0 where ignored), weight as
-    an array)."""
+    """Validated class-index targets: (t with ignored entries set to class 0, a bool mask of
+    the counted positions, each position's weight w[t] (0 where ignored), weight as an array)."""
     classes = input.shape[1]
     t = target.data if isinstance(target, Tensor) else np.asarray(target)
     if t.dtype.kind not in "iu":
@@ -164,7 +101,7 @@ def _class_targets(op: str, input: Tensor, target, weight, ignore_index: int):
                          f"(input {input.shape})")
     weight = _class_weight(op, weight, input)
     counted = valid.astype(input.dtype)  # as a float, so products with it keep the dtype
-    return t, counted, counted if weight is None else weight[t] * counted, weight
+    return t, valid, counted if weight is None else weight[t] * counted, weight
 
 
 def _class_weight(op: str, weight, input: Tensor):
@@ -187,10 +124,19 @@ def _batched(op: str, input: Tensor, target):
     return input, target
 
 
+def _soft_targets(logp: Tensor, target: Tensor, weight, s: float, reduction: str) -> Tensor:
+    """-sum_c q_c logp_c for class probabilities, q = w (target (1 - s) + s / C); "mean"
+    averages over positions, as PyTorch."""
+    q = target * (1 - s) + s / logp.shape[1] if s else target
+    if weight is not None:
+        q = q * _per_class(weight, logp.ndim)
+    loss = -(logp * q).sum(dim=1)
+    return loss.mean() if reduction == "mean" else loss.sum() if reduction == "sum" else loss
+
+
 def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -100,
                   reduction: str = "mean", label_smoothing: float = 0.0) -> Tensor:
-    """Cross-entropy between logits and targets: log_softmax over the class axis and NLL, in
-    one op.
+    """Cross-entropy between logits and targets: log_softmax over the class axis, then NLL.
 
     Args:
         input: logits (N, C), (N, C, d1, ...) or (C,).
@@ -212,12 +158,12 @@ def cross_entropy(input: Tensor, target, weight=None, *, ignore_index: int = -10
     unbatched = input.ndim == 1
     input, target = _batched(op, input, target)
     if target.dtype.kind == "f" and target.shape == input.shape:
-        out = CrossEntropyProbs.apply(input, target.to(input.dtype),
-                                      _class_weight(op, weight, input), label_smoothing,
-                                      reduction)
+        out = _soft_targets(log_softmax(input, 1), target.to(input.dtype),
+                            _class_weight(op, weight, input), label_smoothing, reduction)
     else:
         t, valid, w_t, w = _class_targets(op, input, target, weight, ignore_index)
-        out = CrossEntropy.apply(input, t, valid, w_t, w, label_smoothing, reduction)
+        out = NLLLossOp.apply(log_softmax(input, 1), t, valid, w_t, w, label_smoothing,
+                              reduction)
     return out.reshape(()) if unbatched and reduction == "none" else out
 
 
@@ -233,5 +179,5 @@ def nll_loss(input: Tensor, target, weight=None, *, ignore_index: int = -100,
     unbatched = input.ndim == 1
     input, target = _batched(op, input, target)
     t, valid, w_t, _ = _class_targets(op, input, target, weight, ignore_index)
-    out = NLLLoss.apply(input, t, valid, w_t, reduction)
+    out = NLLLossOp.apply(input, t, valid, w_t, None, 0.0, reduction)
     return out.reshape(()) if unbatched and reduction == "none" else out

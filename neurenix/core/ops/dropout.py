@@ -6,8 +6,9 @@ from ..autograd import Function
 from ..tensor import Tensor
 
 
-class Dropout(Function):
-    """out = x * mask, mask = keep / (1 - p) drawn once per call.  dL/dx = dL/dout * mask."""
+class DropoutOp(Function):
+    """out = x * mask, mask = keep / (1 - p) drawn once per call.  dL/dx = dL/dout * mask: the
+    op is linear in x, so its backward is itself, with the same (constant) mask."""
 
     __slots__ = ()
 
@@ -19,7 +20,7 @@ class Dropout(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (mask,) = ctx.saved_tensors
-        return grad_out * mask, None
+        return DropoutOp.apply(grad_out, mask), None
 
 
 def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False) -> Tensor:
@@ -45,4 +46,4 @@ def dropout(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool 
         draw = random.default_generator().random(
             input.shape, dtype=np.float64 if dtype == np.float64 else np.float32)
         mask = np.multiply(draw >= p, 1.0 / (1.0 - p), dtype=dtype)
-    return Dropout.apply(input, mask)
+    return DropoutOp.apply(input, mask)

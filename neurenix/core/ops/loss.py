@@ -1,21 +1,24 @@
-"""Regression and binary losses, each one op with a closed-form backward.
+"""Regression and binary losses, each one op whose backward is written in Tensor ops.
 
 Every loss takes the keyword ``reduction``: "mean" (the default: the average over elements),
 "sum", or "none" (the elementwise losses, input-shaped). Targets are cast to the input's dtype, so a
 float64 target never promotes a float32 model. Weights (``weight``, ``pos_weight``) are
-constants: no gradient flows into them.
+constants: no gradient flows into them. A float target is differentiated as PyTorch does, to
+every order (BCE's target gradient alone stays finite at predictions of exactly 0 or 1).
 """
 import warnings
 
 import numpy as np
-from scipy import special
 
 from .._shapes import broadcast_shapes, unbroadcast
 from ..autograd import Function
 from ..tensor import Tensor
-from .arithmetic import cast
+from .activation import SigmoidOp, SoftplusOp
+from .arithmetic import cast, where
+from .unary import log
 
 REDUCTIONS = ("mean", "sum", "none")
+BCE_EPS = 1e-12  # PyTorch's floor under x (1 - x) in the gradients of binary_cross_entropy
 
 
 def check_reduction(op: str, reduction: str) -> None:
@@ -33,12 +36,12 @@ def reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
     return loss
 
 
-def expand_grad(grad_out: np.ndarray, reduction: str, count: int) -> np.ndarray:
-    """d(reduced loss)/d(each elementwise loss) times ``grad_out``: the adjoint of
-    ``reduce_loss`` for ``count`` elements (broadcastable against them)."""
-    if reduction == "mean":
-        return grad_out / count
-    return grad_out
+def scaled_grad(grad_out: Tensor, reduction: str, count: int, factor: float = 1.0) -> Tensor:
+    """``factor`` times d(reduced loss)/d(each elementwise loss) times ``grad_out``: the adjoint
+    of ``reduce_loss`` over ``count`` elements (a scalar for "mean" and "sum", which broadcasts
+    against them), as one Tensor op."""
+    scale = factor / count if reduction == "mean" and count else factor
+    return grad_out if scale == 1 else grad_out * scale
 
 
 def _target(op: str, input: Tensor, target) -> Tensor:
@@ -65,29 +68,31 @@ def _constant(op: str, name: str, value, input: Tensor):
     return array
 
 
-class MSELoss(Function):
+class MSELossOp(Function):
     """loss = (x - y)**2.  dL/dx = 2 (x - y) dL/dloss, dL/dy = -dL/dx."""
 
-    __slots__ = ("reduction", "x_shape", "y_shape")
+    __slots__ = ("reduction",)
 
     @staticmethod
     def forward(ctx, x, y, reduction):
-        ctx.reduction, ctx.x_shape, ctx.y_shape = reduction, x.shape, y.shape
+        ctx.reduction = reduction
+        ctx.save_for_backward(x, y)
         d = x - y
-        ctx.save_for_backward(d)
         return reduce_loss(d * d, reduction)
 
     @staticmethod
     def backward(ctx, grad_out):
-        (d,) = ctx.saved_tensors
-        grad_d = expand_grad(grad_out, ctx.reduction, d.size) * 2 * d
+        x, y = ctx.saved_tensors
+        d = x - y
+        grad_d = d * scaled_grad(grad_out, ctx.reduction, d.numel(), 2.0)
         need_x, need_y = ctx.needs_input_grad[:2]
-        return (unbroadcast(grad_d, ctx.x_shape) if need_x else None,
-                unbroadcast(-grad_d, ctx.y_shape) if need_y else None, None)
+        return (unbroadcast(grad_d, x.shape) if need_x else None,
+                unbroadcast(-grad_d, y.shape) if need_y else None, None)
 
 
-class L1Loss(Function):
-    """loss = |x - y|.  dL/dx = sign(x - y) dL/dloss (0 where x == y), dL/dy = -dL/dx."""
+class L1LossOp(Function):
+    """loss = |x - y|.  dL/dx = sign(x - y) dL/dloss (0 where x == y), dL/dy = -dL/dx: the
+    signs are constants (|.| is linear on each side of 0)."""
 
     __slots__ = ("reduction", "x_shape", "y_shape")
 
@@ -101,15 +106,24 @@ class L1Loss(Function):
     @staticmethod
     def backward(ctx, grad_out):
         (sign,) = ctx.saved_tensors
-        grad_d = expand_grad(grad_out, ctx.reduction, sign.size) * sign
+        grad_d = scaled_grad(grad_out, ctx.reduction, sign.numel()) * sign
         need_x, need_y = ctx.needs_input_grad[:2]
         return (unbroadcast(grad_d, ctx.x_shape) if need_x else None,
                 unbroadcast(-grad_d, ctx.y_shape) if need_y else None, None)
 
 
-class BCELoss(Function):
+def _clamped_log(x: Tensor) -> Tensor:
+    """max(log x, -100), BCE's clamped log, in Tensor ops: its derivative is 1/x where the log
+    is kept and 0 where it is clamped (there the log is taken of 1 instead of x, so no 0 / 0
+    reaches a gradient at x = 0)."""
+    with np.errstate(divide="ignore"):
+        kept = np.log(x.data) > -100
+    return where(kept, log(where(kept, x, 1.0)), -100.0)
+
+
+class BCELossOp(Function):
     """loss = -w (y log x + (1 - y) log(1 - x)), each log clamped at -100 as PyTorch does.
-    dL/dx = w (x - y) / max(x (1 - x), 1e-12), dL/dy = w (log(1 - x) - log x) (clamped logs)."""
+    dL/dx = ``BCEBackward``, dL/dy = w (log(1 - x) - log x) with the clamped logs."""
 
     __slots__ = ("reduction",)
 
@@ -122,28 +136,61 @@ class BCELoss(Function):
         loss = -(y * log_x + (1 - y) * log_1mx)
         if w is not None:
             loss = loss * w
-        ctx.save_for_backward(x, y, w, log_x, log_1mx)
+        ctx.save_for_backward(x, y, w)
         return reduce_loss(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, y, w, log_x, log_1mx = ctx.saved_tensors
-        g = expand_grad(grad_out, ctx.reduction, x.size)
-        if w is not None:
-            g = g * w
-        grad_x = grad_y = None
-        if ctx.needs_input_grad[0]:
-            # PyTorch's epsilon keeps the gradient finite at predictions of exactly 0 or 1.
-            grad_x = g * (x - y) / np.maximum(x * (1 - x), 1e-12)
-        if ctx.needs_input_grad[1]:
-            grad_y = g * (log_1mx - log_x)
+        x, y, w = ctx.saved_tensors
+        g = scaled_grad(grad_out, ctx.reduction, x.numel())
+        need_x, need_y = ctx.needs_input_grad[:2]
+        grad_x = BCEBackward.apply(g, x, y, w) if need_x else None
+        grad_y = None
+        if need_y:
+            # The clamped loss's own derivative, finite at x = 0 or 1 (PyTorch's -logit(x) is
+            # infinite there); the same everywhere else.
+            grad_y = g * (_clamped_log(1 - x) - _clamped_log(x))
+            if w is not None:
+                grad_y = grad_y * w
         return grad_x, grad_y, None, None
 
 
-class BCEWithLogitsLoss(Function):
+class BCEBackward(Function):
+    """out = g w (x - y) / max(x (1 - x), eps), the gradient of BCE in x, finite at predictions
+    of exactly 0 or 1 (PyTorch's ``binary_cross_entropy_backward``, eps = 1e-12).
+    dL/dg = dL/dout w (x - y) / ((x + eps) (1 - x + eps)),
+    dL/dx = dL/dout g w (x**2 - 2 x y + y) / ((x + eps) (1 - x + eps))**2,
+    dL/dy = -dL/dout g w / max(x (1 - x), eps): PyTorch's double backward, eps placed as there."""
+
+    __slots__ = ()
+
+    @staticmethod
+    def forward(ctx, g, x, y, w):
+        ctx.save_for_backward(g, x, y, w)
+        grad = g * (x - y) / np.maximum(x * (1 - x), BCE_EPS)
+        return grad if w is None else grad * w
+
+    @staticmethod
+    def backward(ctx, grad_out):
+        g, x, y, w = ctx.saved_tensors
+        need_g, need_x, need_y = ctx.needs_input_grad[:3]
+        gw = grad_out if w is None else grad_out * w
+        grad_g = grad_x = grad_y = None
+        if need_g or need_x:
+            near = (x + BCE_EPS) * (1 - x + BCE_EPS)
+            if need_g:
+                grad_g = unbroadcast(gw * (x - y) / near, g.shape)
+            if need_x:
+                grad_x = gw * g * (x * x - x * y * 2 + y) / (near * near)
+        if need_y:
+            grad_y = -gw * g / (x * (1 - x)).clamp(min=BCE_EPS)
+        return grad_g, grad_x, grad_y, None
+
+
+class BCEWithLogitsLossOp(Function):
     """loss = w ((1 - y) x + l softplus(-x)), l = 1 + (pos_weight - 1) y; softplus(-x) =
     log(1 + exp(-x)) computed stably (finite at |x| = 1000).
-    dL/dx = w (l sigmoid(x) - pos_weight y), dL/dy = w (-x + (pos_weight - 1) softplus(-x))."""
+    dL/dx = w (l sigmoid(x) - pos_weight y), dL/dy = w ((pos_weight - 1) softplus(-x) - x)."""
 
     __slots__ = ("reduction",)
 
@@ -157,23 +204,24 @@ class BCEWithLogitsLoss(Function):
             loss = (1 - y) * x + (1 + (pos_weight - 1) * y) * softplus
         if w is not None:
             loss = loss * w
-        ctx.save_for_backward(x, y, w, pos_weight, softplus)
+        ctx.save_for_backward(x, y, w, pos_weight)
         return reduce_loss(loss, reduction)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, y, w, pos_weight, softplus = ctx.saved_tensors
-        g = expand_grad(grad_out, ctx.reduction, x.size)
+        x, y, w, pos_weight = ctx.saved_tensors
+        g = scaled_grad(grad_out, ctx.reduction, x.numel())
         if w is not None:
             g = g * w
+        need_x, need_y = ctx.needs_input_grad[:2]
         grad_x = grad_y = None
-        if ctx.needs_input_grad[0]:
-            p = special.expit(x).astype(x.dtype, copy=False)  # float16 stays float16
-            d = p - y if pos_weight is None else (1 + (pos_weight - 1) * y) * p - pos_weight * y
-            grad_x = g * d
-        if ctx.needs_input_grad[1]:
-            d = -x if pos_weight is None else (pos_weight - 1) * softplus - x
-            grad_y = g * d
+        if need_x:
+            p = SigmoidOp.apply(x)
+            grad_x = g * (p - y) if pos_weight is None else \
+                g * ((pos_weight * y - y + 1) * p - pos_weight * y)
+        if need_y:
+            grad_y = -g * x if pos_weight is None else \
+                g * ((pos_weight - 1) * SoftplusOp.apply(-x) - x)
         return grad_x, grad_y, None, None, None
 
 
@@ -186,14 +234,14 @@ def mse_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     Raises: ValueError naming the op for an unknown reduction or shapes that do not broadcast.
     """
     check_reduction("mse_loss", reduction)
-    return MSELoss.apply(input, _target("mse_loss", input, target), reduction)
+    return MSELossOp.apply(input, _target("mse_loss", input, target), reduction)
 
 
 def l1_loss(input: Tensor, target, *, reduction: str = "mean") -> Tensor:
     """Mean absolute error: |input - target|, reduced.  Shape, dtype and Raises: as
     ``mse_loss``."""
     check_reduction("l1_loss", reduction)
-    return L1Loss.apply(input, _target("l1_loss", input, target), reduction)
+    return L1LossOp.apply(input, _target("l1_loss", input, target), reduction)
 
 
 def _same_shape(op: str, input: Tensor, target: Tensor) -> None:
@@ -227,7 +275,7 @@ def binary_cross_entropy(input: Tensor, target, weight=None, *, reduction: str =
             f"values in [{input.data.min():.4g}, {input.data.max():.4g}]. BCELoss takes "
             f"probabilities: apply a Sigmoid first, or use BCEWithLogitsLoss "
             f"(binary_cross_entropy_with_logits) on raw scores")
-    return BCELoss.apply(input, cast(target, input.dtype),
+    return BCELossOp.apply(input, cast(target, input.dtype),
                          _constant("binary_cross_entropy", "weight", weight, input), reduction)
 
 
@@ -249,6 +297,6 @@ def binary_cross_entropy_with_logits(input: Tensor, target, weight=None, *,
     check_reduction(op, reduction)
     target = target if isinstance(target, Tensor) else Tensor(np.asarray(target))
     _same_shape(op, input, target)
-    return BCEWithLogitsLoss.apply(input, cast(target, input.dtype),
+    return BCEWithLogitsLossOp.apply(input, cast(target, input.dtype),
                                    _constant(op, "weight", weight, input),
                                    _constant(op, "pos_weight", pos_weight, input), reduction)
