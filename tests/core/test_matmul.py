@@ -102,3 +102,77 @@ def test_matmul_mismatch_names_op_and_shapes(a, b, expected):
     assert message.startswith("matmul:")
     for text in expected:
         assert text in message, message
+
+
+CHECKED = ["mm", "bmm", "mv", "dot", "outer"]
+
+
+@st.composite
+def _checked_product(draw, name):
+    """(shapes, fn(lib, x, y)) for ``name`` (mm, bmm, mv, dot, outer), as a function or a
+    method, on sizes including 0; a matrix goes in transposed (non-contiguous)."""
+    n, k, m, b = (draw(st.integers(0, 3)) for _ in range(4))
+    shapes = {"mm": ((k, n), (k, m)), "bmm": ((b, k, n), (b, k, m)), "mv": ((k, n), (k,)),
+              "dot": ((k,), (k,)), "outer": ((n,), (m,))}[name]
+    method = draw(st.booleans())
+
+    def fn(lib, x, y):
+        x = x.mT if x.ndim > 1 else x  # drawn as (.., k, n): its transpose is non-contiguous
+        return getattr(x, name)(y) if method else getattr(lib, name)(x, y)
+    return shapes, fn
+
+
+@pytest.mark.parametrize("name", CHECKED)
+@given(data=st.data())
+def test_checked_products_gradcheck_and_gradgradcheck(name, data):
+    (a, b), fn = data.draw(_checked_product(name))
+    x = data.draw(tensors(a, nx.float64, requires_grad=True))
+    y = data.draw(tensors(b, nx.float64, requires_grad=True))
+    assert nx.gradcheck(lambda p, q: fn(nx, p, q), (x, y))
+    assert nx.gradgradcheck(lambda p, q: fn(nx, p, q), (x, y))
+
+
+@pytest.mark.parametrize("name", CHECKED)
+@given(data=st.data())
+def test_checked_products_match_torch(name, data):
+    torch = pytest.importorskip("torch")
+    (a, b), fn = data.draw(_checked_product(name))
+    dtype = data.draw(FLOATS)
+    x, y = data.draw(tensors(a, dtype)), data.draw(tensors(b, dtype))
+    assert_matches(torch, fn, x.numpy(), y.numpy(), second_order=True)
+
+
+def test_dot_and_outer_of_integers_stay_integers():
+    v = nx.tensor([1, 2, 3])
+    assert nx.dot(v, v).tolist() == 14 and nx.dot(v, v).dtype == nx.int64
+    assert nx.outer(v, v).dtype == nx.int64 and nx.outer(v, v).tolist()[2] == [3, 6, 9]
+
+
+CHECKED_ERRORS = [  # op name, call, what the message must name
+    ("mm", lambda: nx.mm(nx.ones(2, 3), nx.ones(2, 3)), ["(2, 3)", "3 != 2"]),
+    ("mm", lambda: nx.mm(nx.ones(3), nx.ones(3, 4)), ["input", "2-D", "(3,)"]),
+    ("mm", lambda: nx.ones(2, 3).mm(nx.ones(3)), ["mat2", "2-D", "(3,)"]),
+    ("mm", lambda: nx.mm(nx.ones(2, 2, 3), nx.ones(3, 4)), ["input", "(2, 2, 3)"]),
+    ("bmm", lambda: nx.bmm(nx.ones(2, 2, 3), nx.ones(1, 3, 4)), ["(2, 2, 3)", "(1, 3, 4)"]),
+    ("bmm", lambda: nx.bmm(nx.ones(2, 2, 3), nx.ones(2, 4, 4)), ["(2, 2, 3)", "(2, 4, 4)"]),
+    ("bmm", lambda: nx.bmm(nx.ones(2, 3), nx.ones(3, 4)), ["input", "3-D", "(2, 3)"]),
+    ("bmm", lambda: nx.ones(2, 2, 3).bmm(nx.ones(3, 4)), ["mat2", "3-D", "(3, 4)"]),
+    ("mv", lambda: nx.mv(nx.ones(2, 3), nx.ones(2)), ["(2, 3)", "(2,)", "3 != 2"]),
+    ("mv", lambda: nx.mv(nx.ones(2, 3), nx.ones(2, 3)), ["vec", "1-D", "(2, 3)"]),
+    ("mv", lambda: nx.ones(3).mv(nx.ones(3)), ["input", "2-D", "(3,)"]),
+    ("dot", lambda: nx.dot(nx.ones(3), nx.ones(2)), ["(3,)", "(2,)"]),
+    ("dot", lambda: nx.dot(nx.ones(2, 3), nx.ones(3)), ["input", "1-D", "(2, 3)"]),
+    ("dot", lambda: nx.ones(3).dot(nx.ones(())), ["tensor", "1-D", "()"]),
+    ("outer", lambda: nx.outer(nx.ones(2, 3), nx.ones(3)), ["input", "1-D", "(2, 3)"]),
+    ("outer", lambda: nx.ones(3).outer(nx.ones(())), ["vec2", "1-D", "()"]),
+]
+
+
+@pytest.mark.parametrize("op, call, expected", CHECKED_ERRORS)
+def test_checked_product_errors_name_op_and_shapes(op, call, expected):
+    with pytest.raises(ValueError) as info:
+        call()
+    message = str(info.value)
+    assert message.startswith(f"{op}:"), message
+    for text in expected:
+        assert text in message, message

@@ -90,12 +90,25 @@ def _expand_as(draw):
 
 
 @st.composite
-def _cat(draw):
+def _cat(draw, name="cat"):
     shape = draw(shapes(min_dims=1, max_dims=3, max_side=3))
     dim = _axis(draw, len(shape))
     sizes = draw(st.lists(st.integers(0, 3), min_size=1, max_size=3))
     parts = tuple(shape[:dim % len(shape)] + (n,) + shape[dim % len(shape) + 1:] for n in sizes)
-    return parts, lambda lib, *xs: lib.cat(list(xs), dim=dim)
+    if name == "concatenate":
+        return parts, lambda lib, *xs: lib.concatenate(xs, axis=dim)
+    return parts, lambda lib, *xs: getattr(lib, name)(list(xs), dim=dim)
+
+
+@st.composite
+def _cat_legacy_empty(draw):
+    """cat with (0,) tensors among the others: PyTorch skips them whatever their shapes."""
+    parts, fn = draw(_cat()) if draw(st.integers(0, 3)) else ((), None)
+    dim = draw(st.integers(-3, 3)) if fn is None else None  # only empties: dim is not checked
+    parts = list(parts)
+    for _ in range(draw(st.integers(1, 2))):
+        parts.insert(draw(st.integers(0, len(parts))), (0,))
+    return tuple(parts), fn or (lambda lib, *xs: lib.cat(xs, dim))
 
 
 @st.composite
@@ -143,6 +156,10 @@ SHAPE_OPS = [  # name, strategy of (input shapes, fn(lib, *xs) for both librarie
     ("expand", _expand()),
     ("expand_as", _expand_as()),
     ("cat", _cat()),
+    ("cat with legacy empties", _cat_legacy_empty()),
+    ("concat", _cat("concat")),
+    ("concatenate", _cat("concatenate")),
+    ("cat of transposes", _simple(lambda lib, x: lib.cat([x.mT, x.mT], -1), min_dims=2)),
     ("stack", _stack()),
     ("split", _split()),
     ("chunk", _chunk()),
@@ -182,6 +199,16 @@ def test_cat_promotes_dtypes_with_gradients_in_each_dtype():
     assert b.grad.dtype == nx.float64 and b.grad.tolist() == [2, 3, 4]
 
 
+def test_cat_legacy_empty_counts_for_the_dtype_and_gets_an_empty_gradient():
+    empty = nx.ones(0, dtype=nx.float64, requires_grad=True)
+    x = nx.ones(2, 3, requires_grad=True)
+    out = nx.cat([x, empty], dim=-1)
+    assert out.shape == (2, 3) and out.dtype == nx.float64
+    grad_x, grad_empty = nx.autograd.grad(out.sum(), [x, empty])
+    assert grad_x.dtype == nx.float32 and grad_empty.shape == (0,)
+    assert grad_empty.dtype == nx.float64
+
+
 def test_reshape_is_a_no_op_for_the_same_shape():
     x = nx.ones(2, 3)
     assert x.reshape(2, 3) is x and x.view((2, 3)) is x
@@ -209,6 +236,9 @@ SHAPE_ERRORS = [  # op name, call, the shapes the message must name
     ("expand", lambda: nx.ones(3).expand(-1, 3), ["(3,)", "(-1, 3)"]),
     ("cat", lambda: nx.cat([nx.ones(2, 3), nx.ones(2, 4)]), ["(2, 3)", "(2, 4)"]),
     ("cat", lambda: nx.cat([nx.ones(2, 3), nx.ones(3)]), ["(2, 3)", "(3,)"]),
+    ("cat", lambda: nx.cat([nx.ones(0), nx.ones(2, 3), nx.ones(())]), ["tensor 2", "()"]),
+    ("cat", lambda: nx.cat([nx.ones(0), nx.ones(2, 3), nx.ones(2, 2)]), ["(2, 2)", "(2, 3)"]),
+    ("concatenate", lambda: nx.concatenate([nx.ones(2, 3), nx.ones(2, 4)]), ["(2, 4)"]),
     ("stack", lambda: nx.stack([nx.ones(2, 3), nx.ones(3, 2)]), ["(2, 3)", "(3, 2)"]),
     ("split", lambda: nx.ones(5, 2).split([2, 2]), ["[2, 2]", "(5, 2)"]),
     ("split", lambda: nx.ones(3).split([4, -1]), ["[4, -1]", "(3,)"]),  # sums to 3
@@ -231,6 +261,7 @@ DIM_ERRORS = [  # op name, call with a dim out of range for a (2, 3) tensor
     ("squeeze", lambda x: x.squeeze(-3)),
     ("flatten", lambda x: x.flatten(0, 5)),
     ("cat", lambda x: nx.cat([x, x], dim=2)),
+    ("cat", lambda x: nx.cat([nx.ones(0), x], dim=-3)),  # range from the non-empty ones
     ("stack", lambda x: nx.stack([x, x], dim=4)),
     ("split", lambda x: x.split(1, dim=2)),
     ("chunk", lambda x: x.chunk(2, dim=-3)),

@@ -190,33 +190,74 @@ def clone(x: Tensor) -> Tensor:
 def cat(tensors, dim: int = 0) -> Tensor:
     """Join ``tensors`` along ``dim``; all other axes must match.
 
-    Shape: (.., n_i, ..) for each input -> (.., sum(n_i), ..). The dtype is their common dtype.
+    As in PyTorch, a legacy empty tensor of shape (0,) is skipped whatever the others' shapes
+    (it still counts for the dtype, and gets an empty gradient).
+
+    Args:
+        tensors: a non-empty sequence of tensors with at least one dimension.
+        dim: the axis to join along (negatives count from the end).
+
+    Shape: (.., n_i, ..) for each input -> (.., sum(n_i), ..).
+    Returns: a new tensor of the inputs' common dtype.
+    Raises: ValueError naming both shapes when they differ off ``dim``, or for a 0-d tensor;
+        IndexError for a dim out of range.
+
+    Examples: ``nx.cat([nx.zeros(2, 3), nx.ones(1, 3)])`` has shape (3, 3).
     """
+    return join("cat", tensors, dim)
+
+
+concat = cat  # PyTorch's aliases
+
+
+def concatenate(tensors, axis: int = 0) -> Tensor:
+    """``cat(tensors, axis)``: NumPy's name, with NumPy's ``axis``.
+    Shape: (.., n_i, ..) for each input -> (.., sum(n_i), ..).
+    Examples: ``nx.concatenate([nx.zeros(2), nx.ones(3)])`` has shape (5,)."""
+    return join("concatenate", tensors, axis)
+
+
+def tensor_list(op: str, tensors) -> list:
+    """``tensors`` (any iterable) as a list, refused unless it is a non-empty list of Tensors."""
     tensors = list(tensors)
     if not tensors:
-        raise ValueError("cat: expected a non-empty list of tensors")
-    first = tensors[0]
-    if not isinstance(first, Tensor) or first.ndim == 0:
-        raise ValueError(f"cat: tensors must have at least one dimension, tensor 0 is "
-                         f"{first.shape if isinstance(first, Tensor) else type(first).__name__}")
-    axis = normalize_dim("cat", dim, first.ndim)
-    common = first.dtype
+        raise ValueError(f"{op}: expected a non-empty list of tensors")
     for i, t in enumerate(tensors):
         if not isinstance(t, Tensor):
-            raise TypeError(f"cat: element {i} is a {type(t).__name__}, not a Tensor")
-        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != \
-                first.shape[:axis] + first.shape[axis + 1:]:
-            raise ValueError(f"cat: tensor {i} has shape {t.shape}, tensor 0 has shape "
-                             f"{first.shape}; all must match except along dim {dim}")
+            raise TypeError(f"{op}: element {i} is a {type(t).__name__}, not a Tensor")
+    return tensors
+
+
+def join(op: str, tensors, dim: int) -> Tensor:
+    """``cat``, with errors that name ``op`` (cat, hstack, vstack, ...)."""
+    tensors = tensor_list(op, tensors)
+    for i, t in enumerate(tensors):
+        if t.ndim == 0:
+            raise ValueError(f"{op}: tensors must have at least one dimension, tensor {i} has "
+                             "shape ()")
+    common = tensors[0].dtype
+    for t in tensors[1:]:
         common = dtypes.result_dtype(common, t.dtype)
-    return Cat.apply(axis, *[t.to(common) for t in tensors])
+    tensors = [t.to(common) for t in tensors]
+    sized = [i for i, t in enumerate(tensors) if t.shape != (0,)]
+    if not sized:  # only legacy empties: PyTorch returns one, whatever dim says
+        return Cat.apply(0, *tensors)
+    first = tensors[sized[0]]
+    axis = normalize_dim(op, dim, first.ndim)
+    rest = first.shape[:axis] + first.shape[axis + 1:]
+    for i in sized:
+        t = tensors[i]
+        if t.ndim != first.ndim or t.shape[:axis] + t.shape[axis + 1:] != rest:
+            raise ValueError(f"{op}: tensor {i} has shape {t.shape}, tensor {sized[0]} has shape "
+                             f"{first.shape}; all must match except along dim {dim}")
+    # a legacy empty joins as an empty slab of the others' shape, so it stays on the graph
+    slab = first.shape[:axis] + (0,) + first.shape[axis + 1:]
+    return Cat.apply(axis, *[t if t.shape != (0,) else Reshape.apply(t, slab) for t in tensors])
 
 
 def stack(tensors, dim: int = 0) -> Tensor:
     """Join same-shaped ``tensors`` along a new axis ``dim``.  Shape: k x (..) -> (.., k, ..)."""
-    tensors = list(tensors)
-    if not tensors:
-        raise ValueError("stack: expected a non-empty list of tensors")
+    tensors = tensor_list("stack", tensors)
     for i, t in enumerate(tensors):
         if t.shape != tensors[0].shape:
             raise ValueError(f"stack: tensor {i} has shape {t.shape}, tensor 0 has shape "
@@ -254,3 +295,4 @@ def chunk(x: Tensor, chunks: int, dim: int = 0) -> list:
         raise ValueError(f"chunk: chunks must be positive, got {chunks}")
     n = x.shape[normalize_dim("chunk", dim, x.ndim)]
     return split(x, max(-(-n // chunks), 1), dim)
+

@@ -87,3 +87,63 @@ class ShapeMethods:
         Returns a list of tensors.
         """
         return _ops.shape.split(self, split_size, dim)
+
+    def swapaxes(self, axis0, axis1):
+        """Swap axes ``axis0`` and ``axis1``; see ``nx.swapaxes``.  (.., a, .., b) -> (.., b, .., a).
+        """
+        return _ops.views.swapaxes(self, axis0, axis1)
+
+    def swapdims(self, dim0, dim1):
+        """Swap axes ``dim0`` and ``dim1``; see ``nx.swapdims``.  (.., a, .., b) -> (.., b, .., a).
+        """
+        return _ops.views.swapdims(self, dim0, dim1)
+
+    def movedim(self, source, destination):
+        """Axes ``source`` moved to ``destination``; see ``nx.movedim``.  (2, 3, 4) -> (3, 4, 2)
+        for (0, -1)."""
+        return _ops.views.movedim(self, source, destination)
+
+    moveaxis = movedim
+
+    def narrow(self, dim, start, length):
+        """``length`` slices along ``dim`` from ``start``; see ``nx.narrow``.
+        (.., n, ..) -> (.., length, ..)."""
+        return _ops.views.narrow(self, dim, start, length)
+
+    def unflatten(self, dim, sizes):
+        """Axis ``dim`` split into ``sizes``; see ``nx.unflatten``.  (N, C*H*W) -> (N, C, H, W)."""
+        return _ops.views.unflatten(self, dim, sizes)
+
+    def unbind(self, dim=0):
+        """The slices along ``dim`` as a tuple; see ``nx.unbind``.  (.., n, ..) -> n x (.., ..)."""
+        return _ops.views.unbind(self, dim)
+
+    def repeat(self, *repeats):
+        """Copies along each axis (``repeats`` at least one per axis); see ``nx.repeat``.
+        (a, b) -> (r0 * a, r1 * b)."""
+        return _ops.tile.repeat(self, *repeats)
+
+    def tile(self, *dims):
+        """Copies along each axis, ``dims`` padded with leading 1s; see ``nx.tile``."""
+        return _ops.tile.tile(self, *dims)
+
+    def repeat_interleave(self, repeats=None, dim=None, *, output_size=None):
+        """Each slice along ``dim`` repeated in place; see ``nx.repeat_interleave``.
+        (.., n, ..) -> (.., sum(repeats), ..)."""
+        return _ops.tile.repeat_interleave(self, repeats, dim, output_size=output_size)
+
+    def flip(self, *dims):
+        """Reversed along ``dims`` (a copy); see ``nx.flip``.  (*) -> (*)."""
+        return _ops.tile.flip(self, dims)
+
+    def fliplr(self):
+        """Reversed along dim 1; see ``nx.fliplr``.  (n, m, *) -> (n, m, *)."""
+        return _ops.tile.fliplr(self)
+
+    def flipud(self):
+        """Reversed along dim 0; see ``nx.flipud``.  (n, *) -> (n, *)."""
+        return _ops.tile.flipud(self)
+
+    def roll(self, shifts, dims=None):
+        """Shifted cyclically along ``dims`` (None: flattened); see ``nx.roll``.  (*) -> (*)."""
+        return _ops.tile.roll(self, shifts, dims)
