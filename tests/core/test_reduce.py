@@ -203,4 +203,9 @@ def test_reductions_keep_float32():
 def test_integer_sum_and_mean():
     x = nx.tensor([[1, 2], [3, 4]])
     assert x.sum().dtype == nx.int64 and x.sum().item() == 10
-    assert x.mean().dtype == nx.float32 and x.mean().item() == 2.5
+    # PyTorch refuses the mean of integers (which dtype would it be?) unless dtype= says
+    with pytest.raises(RuntimeError, match=r"mean: .*shape \(2, 2\).* dtype int64"):
+        x.mean()
+    with pytest.raises(RuntimeError, match="mean: .*must be a floating dtype, got int64"):
+        x.mean(dtype=nx.int64)
+    assert x.mean(dtype=nx.float32).dtype == nx.float32 and x.mean(dtype=nx.float32).item() == 2.5

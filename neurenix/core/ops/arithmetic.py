@@ -273,23 +273,77 @@ class Where(Function):
                 unbroadcast(Where.apply(cond, zero, grad_out), ctx.y_shape) if need_y else None)
 
 
-def add(x, y) -> Tensor:
-    """x + y with broadcasting; either may be a Python or NumPy number.
+_NUMBERS = (int, float, np.number, np.bool_)  # bool is an int
 
-    Shape: x (*a), y (*b) -> out: the broadcast of a and b.
+
+def _operands(x, y) -> tuple:
+    """``x`` and ``y``, ``x`` made a 0-d tensor when both are numbers: ``nx.add(2.0, 3.0)`` is
+    ``tensor(5.)`` (float32) and ``nx.add(2, 3)`` ``tensor(5)``, as PyTorch's add, sub, mul and
+    div (its other binary ops refuse two numbers, and so does ``promote``)."""
+    return (Tensor(x), y) if isinstance(x, _NUMBERS) and isinstance(y, _NUMBERS) else (x, y)
+
+
+def _additive(op: str, function, x, y, alpha) -> Tensor:
+    """``x + alpha * y`` (``function`` Add) or ``x - alpha * y`` (Sub) for an ``alpha`` other
+    than 1, refusing (as PyTorch) a float alpha with integer tensors, whose product would not
+    be an integer, and a bool alpha with non-bool ones."""
+    x, y = promote(op, *_operands(x, y))
+    kind = (x if isinstance(x, Tensor) else y).data.dtype.kind
+    if isinstance(alpha, (bool, np.bool_)) and kind != "b":
+        raise RuntimeError(f"{op}: a bool alpha is only supported for bool tensors, got "
+                           f"alpha={alpha!r}")
+    if kind != "f" and isinstance(alpha, (float, np.floating)):
+        raise RuntimeError(f"{op}: for integer tensors alpha must not be a floating-point "
+                           f"number, got alpha={alpha!r}")
+    return _binary(op, function, x, mul(y, alpha) if isinstance(y, Tensor) else y * alpha)
+
+
+def add(input, other, *, alpha=1) -> Tensor:
+    """``input + alpha * other`` elementwise, with broadcasting.
+
+    Args:
+        input, other: Tensors or numbers (a Python or NumPy number takes the tensor's dtype;
+            two numbers give a 0-d tensor, as in PyTorch).
+        alpha: the multiplier of ``other``; an integer for integer tensors.
+    Shape: input (*a), other (*b) -> out: the broadcast of a and b.
+    Returns: a tensor of the operands' common dtype (see ``dtypes.result_dtype``).
     Raises: ValueError naming both shapes when they do not broadcast.
+
+    Examples: ``nx.add(x, y, alpha=0.5)``; ``nx.add(2.0, 3.0)`` is ``tensor(5.)``.
     """
-    return _binary("add", Add, x, y)
+    if alpha == 1 and type(alpha) is int:
+        if not isinstance(input, Tensor):
+            input, other = _operands(input, other)
+        return _binary("add", Add, input, other)
+    return _additive("add", Add, input, other, alpha)
 
 
-def sub(x, y) -> Tensor:
-    """x - y with broadcasting.  Shape: the broadcast of both shapes."""
-    return _binary("sub", Sub, x, y)
+def sub(input, other, *, alpha=1) -> Tensor:
+    """``input - alpha * other`` elementwise, with broadcasting; arguments as ``add``.
+
+    Shape: the broadcast of both shapes.
+    Raises: TypeError for bool tensors, as PyTorch (invert a mask with ``~``).
+
+    Examples: ``nx.sub(x, y, alpha=2)``, ``x.sub(1)``.
+    """
+    if ((isinstance(input, Tensor) and input.data.dtype is dtypes.bool_)
+            or (isinstance(other, Tensor) and other.data.dtype is dtypes.bool_)):
+        raise TypeError(f"sub: subtraction with a bool tensor is not supported (shapes "
+                        f"{_shape(input)} and {_shape(other)}); to invert a mask use ~ or "
+                        "logical_not()")
+    if alpha == 1 and type(alpha) is int:
+        if not isinstance(input, Tensor):
+            input, other = _operands(input, other)
+        return _binary("sub", Sub, input, other)
+    return _additive("sub", Sub, input, other, alpha)
 
 
-def mul(x, y) -> Tensor:
-    """x * y with broadcasting.  Shape: the broadcast of both shapes."""
-    return _binary("mul", Mul, x, y)
+def mul(input, other) -> Tensor:
+    """``input * other`` elementwise, with broadcasting (two numbers give a 0-d tensor).
+    Shape: the broadcast of both shapes.  Examples: ``nx.mul(x, 2)``, ``x.mul(y)``."""
+    if not isinstance(input, Tensor):
+        input, other = _operands(input, other)
+    return _binary("mul", Mul, input, other)
 
 
 def as_floating(v):
@@ -300,10 +354,26 @@ def as_floating(v):
     return v
 
 
-def div(x, y) -> Tensor:
-    """x / y, true division: integer tensors give the default float dtype.
-    Shape: the broadcast of both shapes."""
-    return _binary("div", Div, as_floating(x), as_floating(y))
+def div(input, other, *, rounding_mode=None) -> Tensor:
+    """``input / other`` elementwise, with broadcasting.
+
+    Args:
+        input, other: Tensors or numbers (two numbers give a 0-d tensor).
+        rounding_mode: None for true division (integer tensors give the default float dtype);
+            ``"trunc"`` rounds the quotient toward zero, ``"floor"`` down (Python's ``//``).
+            Rounded, integer tensors give integers; the gradient is zero, as in PyTorch.
+    Shape: the broadcast of both shapes.
+    Raises: ValueError for another rounding_mode; RuntimeError for an integer division by
+        zero; ValueError naming both shapes when they do not broadcast.
+
+    Examples: ``nx.div(x, y)``, ``nx.div(nx.tensor([-7, 7]), 2, rounding_mode="floor")`` is
+        ``tensor([-4, 3])``.
+    """
+    if rounding_mode is not None:
+        return _rounding.rounded_div(input, other, rounding_mode)
+    if not isinstance(input, Tensor):
+        input, other = _operands(input, other)
+    return _binary("div", Div, as_floating(input), as_floating(other))
 
 
 def pow(x, y) -> Tensor:
@@ -327,11 +397,14 @@ def minimum(x, y) -> Tensor:
     return _binary("minimum", Minimum, x, y)
 
 
-def where(condition, x, y) -> Tensor:
+def where(condition, x=None, y=None) -> Tensor:
     """Elements of ``x`` where ``condition`` is true, else of ``y`` (all three broadcast).
+    With ``condition`` alone, ``nonzero(condition, as_tuple=True)``, as PyTorch.
 
     Shape: broadcast of the three shapes; the dtype is the common dtype of ``x`` and ``y``.
     """
+    if x is None and y is None:
+        return _truth.nonzero(condition, as_tuple=True)
     cond = condition.data if isinstance(condition, Tensor) else np.asarray(condition)
     if cond.dtype != np.bool_:
         raise TypeError(f"where: condition must be a bool tensor, got dtype {cond.dtype}")
@@ -356,4 +429,6 @@ def compare(name: str, x, y) -> Tensor:
         raise
 
 
+from . import rounding as _rounding  # noqa: E402  (builds on this file; div(rounding_mode=))
 from .unary import log  # noqa: E402  (unary builds on this file; Pow's backward needs log)
+from . import truth as _truth  # noqa: E402  (where(condition) with one argument)

@@ -2,9 +2,14 @@
 and operators). Each method calls its op; the op modules are imported at the end of ``tensor.py``
 and reached through the ``ops`` package at call time, which breaks the import cycle
 ops -> tensor -> methods -> ops."""
+from .creation import CreationMethods
 from .elementwise import ElementwiseMethods
+from .index import IndexMethods
 from .inplace import InplaceMethods
+from .logical import LogicalMethods
+from .math import MathMethods
 from .reduce import ReductionMethods
 from .shape import ShapeMethods
 
-__all__ = ["ElementwiseMethods", "InplaceMethods", "ReductionMethods", "ShapeMethods"]
+__all__ = ["CreationMethods", "ElementwiseMethods", "IndexMethods", "InplaceMethods",
+           "LogicalMethods", "MathMethods", "ReductionMethods", "ShapeMethods"]
