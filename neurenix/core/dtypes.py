@@ -14,6 +14,12 @@ int32 = np.dtype(np.int32)
 int64 = np.dtype(np.int64)
 bool_ = np.dtype(np.bool_)
 
+# PyTorch's other names. ``nx.float`` (float32), ``nx.int`` (int32) and ``nx.bool`` are given in
+# core/__init__.py: named so here they would hide the builtins this module uses.
+half = float16
+double = float64
+long = int64
+
 _default_dtype = float32
 
 

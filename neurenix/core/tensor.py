@@ -7,11 +7,14 @@ import weakref
 
 import numpy as np
 
+from . import device as _device
 from . import dtypes
-from .tensor_methods import ElementwiseMethods, InplaceMethods, ReductionMethods, ShapeMethods
+from .tensor_methods import (CreationMethods, ElementwiseMethods, IndexMethods, InplaceMethods,
+                             LogicalMethods, MathMethods, ReductionMethods, ShapeMethods)
 
 
-class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods):
+class Tensor(ElementwiseMethods, MathMethods, LogicalMethods, ReductionMethods, ShapeMethods,
+             IndexMethods, InplaceMethods, CreationMethods):
     """An n-dimensional array that can record the ops applied to it for backpropagation.
 
     Args:
@@ -189,9 +192,51 @@ class Tensor(ElementwiseMethods, ReductionMethods, ShapeMethods, InplaceMethods)
         """A copy that stays in the graph."""
         return _shape.clone(self)
 
-    def to(self, dtype) -> "Tensor":
-        """This tensor in ``dtype`` (differentiable; itself when the dtype already matches)."""
-        return _arith.cast(self, dtype)
+    @property
+    def device(self):
+        """Where the tensor lives: always ``nx.device("cpu")``, as neurenix runs on the CPU."""
+        return _device.CPU
+
+    def cpu(self) -> "Tensor":
+        """This tensor itself: it is on the CPU already."""
+        return self
+
+    def cuda(self, device=None, non_blocking: bool = False) -> "Tensor":
+        """Refused with a RuntimeError: neurenix runs on the CPU only."""
+        raise RuntimeError(f"cuda: neurenix runs on the CPU only; the tensor of shape "
+                           f"{self.shape} stays there (use .to('cpu') or leave it)")
+
+    def to(self, *args, dtype=None, device=None, non_blocking: bool = False,
+           copy: bool = False) -> "Tensor":
+        """This tensor in another dtype (differentiable), on the CPU: PyTorch's three forms.
+
+        Args:
+            args: ``to(dtype)``, ``to(device)``, ``to(device, dtype)`` or ``to(other)`` (a
+                tensor whose dtype to take).
+            dtype, device: the same as keywords; the device must be the CPU.
+            non_blocking: accepted and ignored (there is no transfer to wait for).
+            copy: return a new tensor even when nothing changes (a differentiable clone).
+        Returns: this tensor itself when the dtype already matches and ``copy`` is False.
+        Raises: RuntimeError naming any device but the CPU; TypeError for more than two
+            positional arguments.
+
+        Examples: ``x.to(nx.float64)``, ``x.to("cpu")``, ``x.to(device="cpu", dtype=nx.float16)``,
+            ``x.to(y)``.
+        """
+        if len(args) > 2:
+            raise TypeError(f"to: expected at most 2 positional arguments (device, dtype), got "
+                            f"{len(args)}")
+        for arg in args:
+            if isinstance(arg, Tensor):
+                dtype = arg.dtype
+            elif isinstance(arg, (str, _device.device, int, np.integer)):
+                device = arg  # an int is a CUDA ordinal in PyTorch: refused just below
+            else:
+                dtype = arg
+        if device is not None:
+            _device.as_device("to", device)
+        out = self if dtype is None else _arith.cast(self, dtype)
+        return _shape.clone(out) if copy and out is self else out
 
     def type(self, dtype) -> "Tensor":
         """This tensor in ``dtype``; see ``to``."""
@@ -351,9 +396,13 @@ class _HookHandle:
 
 from . import autograd as _autograd  # noqa: E402  (the ops below build Tensors: after the class)
 from .ops import activation, conv, interpolate, pad, pool  # noqa: E402,F401  (loaded for the methods)
+from .ops import gather, norm, scan, sort, truth  # noqa: E402,F401  (loaded for the methods)
 from .ops import arithmetic as _arith  # noqa: E402
 from .ops import index as _index  # noqa: E402
 from .ops import matmul as _matmul  # noqa: E402
 from .ops import reduce as _reduce  # noqa: E402
 from .ops import shape as _shape  # noqa: E402
 from .ops import unary as _unary  # noqa: E402
+from .ops import tile, views  # noqa: E402,F401  (loaded for the methods)
+from .ops import exp_log, lerp, logical, powers  # noqa: E402,F401  (loaded for the methods)
+from .ops import rounding, triangular, trig  # noqa: E402,F401  (loaded for the methods)

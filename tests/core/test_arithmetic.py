@@ -25,6 +25,10 @@ BINARY = [  # name, fn(lib, x, y) for both libraries, x elements, y elements
     ("mul function", lambda lib, x, y: lib.mul(x, y), ranged(-3, 3), ranged(-3, 3)),
     ("div function", lambda lib, x, y: lib.div(x, y), ranged(-3, 3), away_from(0.0, by=0.5)),
     ("sub method", lambda lib, x, y: x.sub(y), ranged(-3, 3), ranged(-3, 3)),
+    ("add alpha", lambda lib, x, y: lib.add(x, y, alpha=2.5), ranged(-3, 3), ranged(-3, 3)),
+    ("add alpha int", lambda lib, x, y: x.add(y, alpha=-2), ranged(-3, 3), ranged(-3, 3)),
+    ("sub alpha", lambda lib, x, y: lib.sub(x, y, alpha=0.5), ranged(-3, 3), ranged(-3, 3)),
+    ("sub alpha method", lambda lib, x, y: x.sub(y, alpha=3), ranged(-3, 3), ranged(-3, 3)),
 ]
 
 SCALAR = [  # name, fn(lib, x) combining x with a Python scalar, x elements
@@ -275,3 +279,39 @@ def test_pow_zero_exponent_has_zero_gradient_at_zero_base(exponent):
 def test_comparison_with_none_is_identity():
     x = nx.ones(2)
     assert (x == None) is False and (x != None) is True  # noqa: E711
+
+
+NUMBERS = [  # name, fn(lib): add, sub, mul and div of two numbers give a 0-d tensor, as torch
+    ("add floats", lambda lib: lib.add(2.0, 3.0)),
+    ("add ints", lambda lib: lib.add(2, 3)),
+    ("add int float", lambda lib: lib.add(2, 3.5)),
+    ("sub", lambda lib: lib.sub(2.5, 3)),
+    ("mul bool int", lambda lib: lib.mul(True, 3)),
+    ("div ints", lambda lib: lib.div(2, 3)),
+    ("add alpha", lambda lib: lib.add(2.0, 3, alpha=2)),
+    ("keywords", lambda lib: lib.add(input=lib.ones(2), other=1, alpha=3)),
+    ("int tensors alpha", lambda lib: lib.add(lib.tensor([1, 2]), lib.tensor([3, 4]), alpha=-2)),
+    ("bool alpha", lambda lib: lib.add(lib.tensor([True]), lib.tensor([False]), alpha=True)),
+]
+
+
+@pytest.mark.parametrize("name, fn", NUMBERS)
+def test_numbers_and_alpha_match_torch(name, fn):
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, fn, grad=False)  # values, shape and dtype
+
+
+def test_alpha_and_bool_errors_name_the_op():
+    with pytest.raises(RuntimeError, match="add: for integer tensors alpha must not be a "
+                                           "floating-point number, got alpha=0.5"):
+        nx.add(nx.tensor([1, 2]), nx.tensor([3, 4]), alpha=0.5)
+    with pytest.raises(RuntimeError, match="sub: a bool alpha is only supported for bool "
+                                           "tensors"):
+        nx.ones(2).sub(nx.ones(2), alpha=True)
+    with pytest.raises(TypeError, match=r"sub: subtraction with a bool tensor is not supported "
+                                        r"\(shapes \(2,\) and \(\)\); to invert a mask use ~"):
+        nx.tensor([True, False]) - 1
+    with pytest.raises(TypeError, match=r"sub: .*bool tensor .*shapes \(\) and \(1,\)"):
+        nx.sub(1.5, nx.tensor([True]))
+    with pytest.raises(TypeError, match="add: expected at least one Tensor, got list and list"):
+        nx.add([1.0], [2.0])  # as torch: lists are not numbers

@@ -30,6 +30,15 @@ EVERY_OP = [  # one call per differentiable op family, on a (2, 3) input
     lambda x: nx.max_pool2d(x[None], 2, 1), lambda x: nx.avg_pool2d(x[None], 2, 1, 1),
     lambda x: nx.interpolate(x[None, None], scale_factor=1.5, mode="bicubic"),
     lambda x: nx.nn.functional.batch_norm(x, None, None, training=True),
+    lambda x: x.sin(), lambda x: x.cos(), lambda x: x.tan(), lambda x: x.asin(),
+    lambda x: x.acos(), lambda x: x.atan(), lambda x: nx.atan2(x, x.T.T * 2), lambda x: x.sinh(),
+    lambda x: x.cosh(), lambda x: x.expm1(), lambda x: x.log1p(), lambda x: x.log2(),
+    lambda x: x.log10(), lambda x: x.erf(), lambda x: x.reciprocal(), lambda x: x.rsqrt(),
+    lambda x: x.square(), lambda x: x.sign(), lambda x: x.floor(), lambda x: x.ceil(),
+    lambda x: x.round(decimals=1), lambda x: x.trunc(), lambda x: x.div(0.3, rounding_mode="floor"),
+    lambda x: x.lerp(x * 2, 0.25), lambda x: nx.lerp(x, x * 2, x), lambda x: x.tril(),
+    lambda x: x.triu(1), lambda x: nx.add(x, x, alpha=2.5), lambda x: x.sub(1, alpha=0.5),
+    lambda x: nx.meshgrid(x[0], x[1])[0], lambda x: x.to("cpu", copy=True),
 ]
 
 
@@ -161,3 +170,22 @@ def test_dtype_spellings(spelling, dtype):
 def test_bad_dtype_names_it():
     with pytest.raises(TypeError, match="dtype: 'fancy' is not a dtype"):
         nx.zeros(2, dtype="fancy")
+
+
+@pytest.mark.parametrize("name, dtype", [("float", np.float32), ("double", np.float64),
+                                         ("half", np.float16), ("long", np.int64),
+                                         ("int", np.int32), ("bool", np.bool_)])
+def test_pytorch_dtype_aliases(name, dtype):
+    assert getattr(nx, name) == np.dtype(dtype)
+    assert nx.ones(2).to(getattr(nx, name)).dtype == np.dtype(dtype)
+    torch = pytest.importorskip("torch")
+    assert str(getattr(torch, name)) == f"torch.{getattr(nx, name)}"
+
+
+def test_the_aliases_leave_the_builtins_alone():
+    # nx.float / nx.int / nx.bool are module attributes; the builtins keep working everywhere,
+    # and as dtypes they still mean the default float, int64 and bool
+    assert float("1.5") == 1.5 and int("3") == 3 and bool(0) is False
+    assert dtypes.as_dtype(float) == nx.float32 and dtypes.as_dtype(int) == nx.int64
+    assert nx.tensor([1.0], dtype=nx.float).dtype == nx.float32
+    assert nx.tensor([1.0], dtype=nx.int).dtype == nx.int32

@@ -8,10 +8,11 @@ from collections import namedtuple
 
 import numpy as np
 
+from .. import dtypes
 from .._shapes import normalize_dims
 from ..autograd import Function
 from ..tensor import Tensor
-from .arithmetic import as_floating, maximum, minimum, where
+from .arithmetic import as_floating, cast, maximum, minimum, where
 
 MaxResult = namedtuple("MaxResult", ["values", "indices"])  # torch.return_types.max
 
@@ -255,10 +256,29 @@ def sum(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
     return Sum.apply(x, _axes("sum", x, dim), keepdim)
 
 
-def mean(x: Tensor, dim=None, keepdim: bool = False) -> Tensor:
-    """Mean over ``dim`` (an int, a list of ints, or None for every element); integer tensors
-    give the default float dtype, and the mean of nothing is nan."""
-    return Mean.apply(as_floating(x), _axes("mean", x, dim), keepdim)
+def mean(x: Tensor, dim=None, keepdim: bool = False, *, dtype=None) -> Tensor:
+    """Mean over ``dim`` (an int, a list of ints, or None for every element); the mean of
+    nothing is nan.
+
+    Args:  x: a floating tensor.  dim, keepdim: as ``sum``.  dtype: a floating dtype to cast
+        ``x`` to first (the way to average an integer or bool tensor).
+    Shape: that of ``x`` without ``dim`` (kept as 1 with ``keepdim``).
+    Raises: RuntimeError for an integer or bool ``x`` without a floating ``dtype``, or an
+        integer ``dtype``, as PyTorch (it cannot infer the output dtype).
+
+    Examples: ``x.mean()``, ``x.mean(dim=(2, 3))``, ``(pred == y).mean(dtype=nx.float32)``.
+    """
+    if dtype is not None:
+        dtype = dtypes.as_dtype(dtype)
+        if dtype.kind != "f":
+            raise RuntimeError(f"mean: could not infer the output dtype: dtype must be a "
+                               f"floating dtype, got {dtype}")
+        x = cast(x, dtype)
+    elif x.data.dtype.kind != "f":
+        raise RuntimeError(f"mean: could not infer the output dtype: the input (shape "
+                           f"{x.shape}) has dtype {x.dtype}, not a floating one; use "
+                           "x.float().mean() or x.mean(dtype=nx.float32)")
+    return Mean.apply(x, _axes("mean", x, dim), keepdim)
 
 
 def _extreme(op, reducer, arg, x, dim, keepdim):

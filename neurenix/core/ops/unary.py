@@ -104,6 +104,14 @@ class Clamp(Function):
                                                   ctx.needs_input_grad))
 
 
+def floating(op: str, input) -> Tensor:
+    """``input`` checked to be a Tensor (``nx.sin(0.5)`` is a TypeError, as in PyTorch) and made
+    floating: integer and bool tensors become the default float dtype (``as_floating``)."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    return as_floating(input)
+
+
 def exp(x: Tensor) -> Tensor:
     """Elementwise e**x.  Shape and dtype: those of ``x`` (integers give the default float)."""
     return Exp.apply(as_floating(x))

@@ -7,21 +7,24 @@ class ElementwiseMethods:
 
     __slots__ = ()
 
-    def add(self, other):
-        """``self + other`` with broadcasting; see ``nx.add``.  Shape: broadcast of both."""
-        return _ops.arithmetic.add(self, other)
+    def add(self, other, *, alpha=1):
+        """``self + alpha * other`` with broadcasting; see ``nx.add``.
+        Shape: broadcast of both."""
+        return _ops.arithmetic.add(self, other, alpha=alpha)
 
-    def sub(self, other):
-        """``self - other`` with broadcasting; see ``nx.sub``.  Shape: broadcast of both."""
-        return _ops.arithmetic.sub(self, other)
+    def sub(self, other, *, alpha=1):
+        """``self - alpha * other`` with broadcasting; see ``nx.sub``.
+        Shape: broadcast of both."""
+        return _ops.arithmetic.sub(self, other, alpha=alpha)
 
     def mul(self, other):
         """``self * other`` with broadcasting; see ``nx.mul``.  Shape: broadcast of both."""
         return _ops.arithmetic.mul(self, other)
 
-    def div(self, other):
-        """``self / other``, true division; see ``nx.div``.  Shape: broadcast of both."""
-        return _ops.arithmetic.div(self, other)
+    def div(self, other, *, rounding_mode=None):
+        """``self / other``, true or rounded (``"trunc"``, ``"floor"``) division; see
+        ``nx.div``.  Shape: broadcast of both."""
+        return _ops.arithmetic.div(self, other, rounding_mode=rounding_mode)
 
     def pow(self, exponent):
         """``self ** exponent`` (tensor or number); see ``nx.pow``.  Shape: broadcast of both."""
@@ -77,10 +80,33 @@ class ElementwiseMethods:
         """Hyperbolic tangent elementwise; see ``nx.tanh``.  (*) -> (*)."""
         return _ops.activation.tanh(self)
 
-    def softmax(self, dim):
-        """Softmax along ``dim``; see ``nx.softmax``.  (*) -> (*)."""
-        return _ops.activation.softmax(self, dim)
+    def softmax(self, dim, dtype=None):
+        """Softmax along ``dim`` (cast to ``dtype`` first if given); see ``nx.softmax``.
+        (*) -> (*)."""
+        return _ops.activation.softmax(self, dim, dtype)
 
-    def log_softmax(self, dim):
-        """Log-softmax along ``dim``; see ``nx.log_softmax``.  (*) -> (*)."""
-        return _ops.activation.log_softmax(self, dim)
+    def log_softmax(self, dim, dtype=None):
+        """Log-softmax along ``dim`` (cast to ``dtype`` first if given); see
+        ``nx.log_softmax``.  (*) -> (*)."""
+        return _ops.activation.log_softmax(self, dim, dtype)
+
+    def mm(self, mat2):
+        """Product of two matrices; see ``nx.mm``.  (n, k) @ (k, m) -> (n, m)."""
+        return _ops.matmul.mm(self, mat2)
+
+    def bmm(self, mat2):
+        """Product of two batches of matrices; see ``nx.bmm``.
+        (B, n, k) @ (B, k, m) -> (B, n, m)."""
+        return _ops.matmul.bmm(self, mat2)
+
+    def mv(self, vec):
+        """Product of a matrix and a vector; see ``nx.mv``.  (n, m) @ (m,) -> (n,)."""
+        return _ops.matmul.mv(self, vec)
+
+    def dot(self, tensor):
+        """Inner product of two vectors; see ``nx.dot``.  (n,), (n,) -> ()."""
+        return _ops.matmul.dot(self, tensor)
+
+    def outer(self, vec2):
+        """Outer product of two vectors; see ``nx.outer``.  (n,), (m,) -> (n, m)."""
+        return _ops.matmul.outer(self, vec2)
