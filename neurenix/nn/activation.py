@@ -1,7 +1,9 @@
 """Activation layers: each wraps one function of ``neurenix.nn.functional``.
 
-``inplace`` is accepted where PyTorch has it (and shown in the repr as PyTorch shows it), but
-the result is always a new tensor: autograd here never overwrites an array it may have saved.
+``inplace`` is accepted where PyTorch has it and shown in the repr as PyTorch shows it. ReLU,
+LeakyReLU and SiLU always return a new tensor; the others (ReLU6, Hardtanh, ELU, SELU, Mish,
+Hardswish, Hardsigmoid) write into their input with ``inplace=True``, as PyTorch does (see
+``tensor_methods/inplace.py`` for how that is recorded in the graph).
 """
 import warnings
 
@@ -10,22 +12,33 @@ from . import functional as F
 from .module import Module
 
 
-class ReLU(Module):
+def _inplace_repr(inplace: bool, first: bool = True) -> str:
+    """PyTorch's ``inplace=True`` in a repr (nothing when False)."""
+    return ("inplace=True" if first else ", inplace=True") if inplace else ""
+
+
+class _InplaceActivation(Module):
+    """An activation whose only option is ``inplace``, shown in the repr as PyTorch shows it."""
+
+    shows_inplace = True  # PyTorch's Hardswish and Hardsigmoid leave it out of their repr
+
+    def __init__(self, inplace: bool = False):
+        super().__init__()
+        self.inplace = inplace
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace) if self.shows_inplace else ""
+
+
+class ReLU(_InplaceActivation):
     """max(x, 0) elementwise; the gradient at 0 is 0.
 
     Args: inplace: accepted for PyTorch compatibility (the result is always new).
     Shape: (*) -> (*), same dtype.
     """
 
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.relu(input)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
 
 
 class LeakyReLU(Module):
@@ -43,7 +56,7 @@ class LeakyReLU(Module):
         return F.leaky_relu(input, self.negative_slope)
 
     def extra_repr(self) -> str:
-        return f"negative_slope={self.negative_slope}" + (", inplace=True" if self.inplace else "")
+        return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace, first=False)
 
 
 class Sigmoid(Module):
@@ -87,29 +100,15 @@ class GELU(Module):
         return f"approximate={self.approximate!r}"
 
 
-class SiLU(Module):
+class SiLU(_InplaceActivation):
     """x * sigmoid(x) (swish).
 
     Args: inplace: accepted for PyTorch compatibility (the result is always new).
     Shape: (*) -> (*), same floating dtype.
     """
 
-    def __init__(self, inplace: bool = False):
-        super().__init__()
-        self.inplace = inplace
-
     def forward(self, input: Tensor) -> Tensor:
         return F.silu(input)
-
-    def extra_repr(self) -> str:
-        return "inplace=True" if self.inplace else ""
-
-
-def _implicit_dim(name: str, ndim: int) -> int:
-    # PyTorch's legacy rule for a missing dim: 0 for 0-, 1- and 3-D inputs, else 1.
-    warnings.warn(f"Implicit dimension choice for {name} has been deprecated. Change the call "
-                  "to include dim=X as an argument.", stacklevel=3)
-    return 0 if ndim in (0, 1, 3) else 1
 
 
 class Softmax(Module):
@@ -125,8 +124,7 @@ class Softmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        dim = self.dim if self.dim is not None else _implicit_dim("softmax", input.ndim)
-        return F.softmax(input, dim)
+        return F.softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
@@ -144,8 +142,149 @@ class LogSoftmax(Module):
         self.dim = dim
 
     def forward(self, input: Tensor) -> Tensor:
-        dim = self.dim if self.dim is not None else _implicit_dim("log_softmax", input.ndim)
-        return F.log_softmax(input, dim)
+        return F.log_softmax(input, self.dim, _stacklevel=5)
 
     def extra_repr(self) -> str:
         return f"dim={self.dim}"
+
+
+class Hardtanh(Module):
+    """Clamp into [min_val, max_val]; gradient 1 strictly inside, 0 at and beyond the bounds.
+
+    Args: min_val, max_val: the bounds (max_val > min_val).  inplace: write into the input.
+        min_value, max_value: PyTorch's deprecated spellings (a FutureWarning).
+    Shape: (*) -> (*), same dtype.
+    Raises: ValueError when max_val <= min_val.
+    """
+
+    def __init__(self, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False,
+                 min_value: float = None, max_value: float = None):
+        super().__init__()
+        for old, new in (("min_value", min_value), ("max_value", max_value)):
+            if new is not None:
+                warnings.warn(f"keyword argument `{old}` is deprecated and renamed to "
+                              f"`{old[:3]}_val`", FutureWarning, stacklevel=2)
+        min_val = min_val if min_value is None else min_value
+        max_val = max_val if max_value is None else max_value
+        if max_val <= min_val:
+            raise ValueError(f"{type(self).__name__}: max_val ({max_val}) must be greater than "
+                             f"min_val ({min_val})")
+        self.min_val, self.max_val, self.inplace = min_val, max_val, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardtanh(input, self.min_val, self.max_val, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"min_val={self.min_val}, max_val={self.max_val}" + _inplace_repr(
+            self.inplace, first=False)
+
+
+class ReLU6(Hardtanh):
+    """min(max(x, 0), 6) (MobileNet's activation): Hardtanh(0, 6), gradient 0 at 0 and 6.
+
+    Args: inplace: write into the input.
+    Shape: (*) -> (*), same dtype.
+    """
+
+    def __init__(self, inplace: bool = False):
+        super().__init__(0.0, 6.0, inplace)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.relu6(input, self.inplace)
+
+    def extra_repr(self) -> str:
+        return _inplace_repr(self.inplace)
+
+
+class ELU(Module):
+    """x if x > 0 else alpha * (exp(x) - 1).
+
+    Args: alpha: -alpha is the limit for x -> -inf (default 1).  inplace: write into the input.
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    def __init__(self, alpha: float = 1.0, inplace: bool = False):
+        super().__init__()
+        self.alpha, self.inplace = alpha, inplace
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.elu(input, self.alpha, self.inplace)
+
+    def extra_repr(self) -> str:
+        return f"alpha={self.alpha}" + _inplace_repr(self.inplace, first=False)
+
+
+class SELU(_InplaceActivation):
+    """scale * elu(x, alpha), alpha = 1.6733, scale = 1.0507 (self-normalising networks).
+
+    Args: inplace: write into the input.
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.selu(input, self.inplace)
+
+
+class Softplus(Module):
+    """log(1 + exp(beta x)) / beta; the identity where beta x > threshold.
+
+    Args: beta: sharpness (default 1).  threshold: where it turns linear (default 20).
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0):
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
+
+
+class Mish(_InplaceActivation):
+    """x * tanh(softplus(x)).
+
+    Args: inplace: write into the input.
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.mish(input, self.inplace)
+
+
+class Hardswish(_InplaceActivation):
+    """x * relu6(x + 3) / 6 (MobileNetV3).
+
+    Args: inplace: write into the input.
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    shows_inplace = False
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardswish(input, self.inplace)
+
+
+class Hardsigmoid(_InplaceActivation):
+    """relu6(x + 3) / 6.
+
+    Args: inplace: write into the input.
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    shows_inplace = False
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.hardsigmoid(input, self.inplace)
+
+
+class LogSigmoid(Module):
+    """log(sigmoid(x)) = -softplus(-x), without overflow.
+
+    Shape: (*) -> (*), same floating dtype.
+    """
+
+    def forward(self, input: Tensor) -> Tensor:
+        return F.logsigmoid(input)

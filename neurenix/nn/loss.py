@@ -10,30 +10,16 @@ dtypes: the input is floating (float32 or float64) and the loss has its dtype; f
 and weights are cast to it, so a float64 target never promotes a float32 model. Class-index
 targets are integers (int64, as ``nx.tensor([1, 0])`` gives).
 """
-import warnings
-
-from ..core.ops.loss import check_reduction
+from ..core.ops.loss import check_reduction, legacy_reduction
 from ..core.tensor import Tensor
 from . import functional as F
 from .module import Module
 
 
-def _legacy_reduction(size_average, reduce, reduction: str) -> str:
-    if size_average is None and reduce is None:
-        return reduction
-    warnings.warn("size_average and reduce args will be deprecated, please use reduction "
-                  "instead.", stacklevel=3)
-    size_average = True if size_average is None else size_average
-    reduce = True if reduce is None else reduce
-    if size_average and reduce:
-        return "mean"
-    return "sum" if reduce else "none"
-
-
 class _Loss(Module):
     def __init__(self, size_average=None, reduce=None, reduction: str = "mean"):
         super().__init__()
-        self.reduction = _legacy_reduction(size_average, reduce, reduction)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
         check_reduction(type(self).__name__, self.reduction)
 
 
@@ -145,3 +131,65 @@ class NLLLoss(_WeightedLoss):
     def forward(self, input: Tensor, target: Tensor) -> Tensor:
         return F.nll_loss(input, target, self.weight, ignore_index=self.ignore_index,
                           reduction=self.reduction)
+
+
+class SmoothL1Loss(_Loss):
+    """Smooth L1: (input - target)**2 / (2 beta) where |input - target| < beta, else
+    |input - target| - beta / 2, reduced (L1Loss for beta = 0).
+
+    Args: reduction (and the deprecated size_average, reduce).  beta: where the quadratic turns
+        linear (>= 0, default 1).
+    Shape: as MSELoss.
+    Raises: ValueError (in the forward) for beta < 0.
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 beta: float = 1.0):
+        super().__init__(size_average, reduce, reduction)
+        self.beta = beta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.smooth_l1_loss(input, target, reduction=self.reduction, beta=self.beta)
+
+
+class HuberLoss(_Loss):
+    """Huber: (input - target)**2 / 2 where |input - target| < delta, else
+    delta * (|input - target| - delta / 2), reduced; SmoothL1Loss(beta=delta) times delta.
+
+    Args: reduction.  delta: where the quadratic turns linear (> 0, default 1).
+    Shape: as MSELoss.
+    Raises: ValueError (in the forward) for delta <= 0.
+    """
+
+    def __init__(self, reduction: str = "mean", delta: float = 1.0):
+        super().__init__(reduction=reduction)
+        self.delta = delta
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.huber_loss(input, target, reduction=self.reduction, delta=self.delta)
+
+
+class KLDivLoss(_Loss):
+    """Kullback-Leibler divergence target * (log target - input) of log-probabilities
+    ``input`` from ``target``, reduced.
+
+    Args:
+        reduction: "batchmean" (the sum over the batch divided by the batch size: the KL
+            divergence per sample), "sum", "none" or "mean" (the default, as PyTorch, with its
+            warning at each call: it divides by every element's count).
+        log_target: ``target`` holds log-probabilities.  size_average, reduce: deprecated.
+    Shape: input (N, *) log-probabilities, target broadcastable to it; output () or, for
+        "none", the broadcast shape.
+    Raises: ValueError for an unknown reduction.
+    """
+
+    def __init__(self, size_average=None, reduce=None, reduction: str = "mean",
+                 log_target: bool = False):
+        Module.__init__(self)
+        self.reduction = legacy_reduction(size_average, reduce, reduction)
+        if self.reduction != "batchmean":
+            check_reduction("KLDivLoss", self.reduction)
+        self.log_target = log_target
+
+    def forward(self, input: Tensor, target: Tensor) -> Tensor:
+        return F.kl_div(input, target, reduction=self.reduction, log_target=self.log_target)

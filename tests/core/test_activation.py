@@ -131,3 +131,41 @@ def test_activation_on_empty_matches_torch(name, fn, elements):
                    second_order=True)
     assert_matches(torch, lambda lib, a: fn(lib, a, 1), np.zeros((2, 0), np.float32),
                    second_order=True)
+
+
+SOFTMAX_DTYPE = [  # fn(lib, x): the input cast to dtype= first, as PyTorch; that dtype
+    (lambda lib, x: lib.softmax(x, -1, dtype=lib.float64), np.float64),
+    (lambda lib, x: lib.log_softmax(x, 0, dtype=lib.float64), np.float64),
+    (lambda lib, x: x.softmax(1, dtype=lib.float32), np.float32),
+    (lambda lib, x: x.log_softmax(-1, dtype=lib.float64), np.float64),
+    (lambda lib, x: lib.nn.functional.softmax(x, dim=1, dtype=lib.float64), np.float64),
+    (lambda lib, x: lib.nn.functional.log_softmax(x, 1, dtype=lib.float32), np.float32),
+]
+
+
+@pytest.mark.parametrize("fn, cast_to", SOFTMAX_DTYPE)
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_softmax_dtype_casts_first_like_torch(fn, cast_to, dtype):
+    # float64 gradients of a float32 softmax carry float32's rounding, on both sides
+    torch = pytest.importorskip("torch")
+    tolerance = dict(rtol=1e-5, atol=1e-6) if cast_to == np.float32 else {}
+    x = np.random.default_rng(0).uniform(-5, 5, (3, 4)).astype(dtype)
+    for array in (x, x.T, np.zeros((0, 4), dtype)):  # also non-contiguous and empty
+        assert_matches(torch, fn, array, second_order=True, **tolerance)
+
+
+def test_softmax_dtype_of_integers_and_errors():
+    out = nx.softmax(nx.tensor([[1, 2]]), 1, dtype=nx.float64)
+    assert out.dtype == nx.float64
+    with pytest.raises(TypeError, match=r"softmax: dtype must be a floating dtype, got int64 "
+                                        r"\(input of shape \(2,\)\)"):
+        nx.softmax(nx.zeros(2), 0, dtype=nx.int64)
+
+
+def test_functional_softmax_without_dim_follows_torchs_legacy_rule():
+    x = nx.randn(2, 3, 4)
+    with pytest.warns(UserWarning, match="Implicit dimension choice for softmax"):
+        out = nx.nn.functional.softmax(x)
+    np.testing.assert_allclose(out.numpy().sum(axis=0), 1, rtol=1e-6)  # 3-D: dim 0
+    with pytest.warns(UserWarning, match="Implicit dimension choice for log_softmax"):
+        assert nx.nn.functional.log_softmax(nx.randn(2, 3)).shape == (2, 3)

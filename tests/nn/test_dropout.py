@@ -93,3 +93,35 @@ def test_dropout_refuses_bad_probabilities():
 def test_dropout_repr_matches_torch():
     torch = pytest.importorskip("torch")
     assert repr(nx.nn.Dropout(0.25)) == repr(torch.nn.Dropout(0.25))
+
+
+def test_dropout2d_layer_drops_channels_in_training_only():
+    layer = nx.nn.Dropout2d(0.5)
+    x = nx.ones(16, 32, 2, 2)
+    out = layer(x).numpy().reshape(16, 32, 4)
+    assert np.all((out != 0) == (out[:, :, :1] != 0))  # whole channels
+    assert layer.eval()(x) is x
+
+
+def test_dropout2d_layer_inplace_writes_into_its_input():
+    x = nx.ones(4, 8, 3, 3)
+    assert nx.nn.Dropout2d(0.3, inplace=True)(x) is x
+    assert set(np.unique(x.numpy())) <= {0.0, np.float32(1 / 0.7)}
+
+
+def test_dropout2d_layer_repr_attributes_and_errors_match_torch():
+    torch = pytest.importorskip("torch")
+    for args in [(), (0.2,), (0.7, True)]:
+        ours, theirs = nx.nn.Dropout2d(*args), torch.nn.Dropout2d(*args)
+        assert repr(ours) == repr(theirs)
+        assert (ours.p, ours.inplace) == (theirs.p, theirs.inplace)
+    with pytest.raises(ValueError, match="Dropout2d: probability has to be between 0 and 1, "
+                                         "but got -0.5"):
+        nx.nn.Dropout2d(-0.5)
+
+
+def test_dropout2d_layer_in_eval_matches_torch_to_second_order():
+    torch = pytest.importorskip("torch")
+    x = np.random.default_rng(0).standard_normal((2, 3, 4, 4))
+    assert_matches(torch, lambda lib, a: lib.nn.Dropout2d(0.5).eval()(a) * a, x,
+                   second_order=True)

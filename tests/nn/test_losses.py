@@ -105,6 +105,19 @@ LOSSES = [  # name, fn(lib, x, t, reduction), inputs(rng, dtype) -> (x, t)
         weight=_w(lib, x.dtype), ignore_index=1, reduction=r)(x, t),
      lambda rng, d: (rng.standard_normal((2, 4, 3, 2)).astype(d),
                      _classes(rng, (2, 3, 2), 4, ignore=1))),
+    ("SmoothL1Loss beta 0.5", lambda lib, x, t, r: lib.nn.SmoothL1Loss(reduction=r, beta=0.5)(
+        x, t),
+     lambda rng, d: (rng.standard_normal((3, 4)).astype(d), rng.standard_normal((3, 4)).astype(d))),
+    ("HuberLoss delta 0.8", lambda lib, x, t, r: lib.nn.HuberLoss(reduction=r, delta=0.8)(x, t),
+     lambda rng, d: (rng.standard_normal((2, 5)).astype(d), rng.standard_normal((2, 5)).astype(d))),
+    # "mean" stands for "batchmean" here: KLDivLoss's "mean" warns (tested in test_divergence)
+    ("KLDivLoss", lambda lib, x, t, r: lib.nn.KLDivLoss(
+        reduction="batchmean" if r == "mean" else r)(x, t),
+     lambda rng, d: (np.log(_probs(rng, (3, 4), np.float64)).astype(d), _probs(rng, (3, 4), d))),
+    ("KLDivLoss log_target", lambda lib, x, t, r: lib.nn.KLDivLoss(
+        reduction="batchmean" if r == "mean" else r, log_target=True)(x, t),
+     lambda rng, d: (np.log(_probs(rng, (3, 4), np.float64)).astype(d),
+                     np.log(_probs(rng, (3, 4), np.float64)).astype(d))),
 ]
 IDS = [spec[0] for spec in LOSSES]
 
@@ -262,3 +275,34 @@ def test_loss_weights_are_buffers_like_torch():
     assert list(ours.state_dict()) == list(theirs.state_dict()) == ["pos_weight"]
     assert repr(ours) == repr(theirs) == "BCEWithLogitsLoss()"
     assert list(nx.nn.CrossEntropyLoss(weight=nx.ones(3)).state_dict()) == ["weight"]
+
+
+NEW_LAYERS = [  # make(lib): SmoothL1Loss, HuberLoss and KLDivLoss with their options
+    lambda lib: lib.nn.SmoothL1Loss(), lambda lib: lib.nn.SmoothL1Loss(reduction="sum", beta=0.2),
+    lambda lib: lib.nn.HuberLoss(), lambda lib: lib.nn.HuberLoss("none", 2.0),
+    lambda lib: lib.nn.KLDivLoss(), lambda lib: lib.nn.KLDivLoss(reduction="batchmean",
+                                                                 log_target=True),
+]
+
+
+@pytest.mark.parametrize("make", NEW_LAYERS)
+def test_loss_layer_repr_attributes_and_state_dict_match_torch(make):
+    torch = pytest.importorskip("torch")
+    ours, theirs = make(nx), make(torch)
+    assert repr(ours) == repr(theirs)
+    public = {k: v for k, v in vars(theirs).items() if not k.startswith("_") and k != "training"}
+    assert public and all(getattr(ours, k) == v for k, v in public.items())
+    assert list(ours.state_dict()) == list(theirs.state_dict()) == []
+
+
+def test_new_loss_layers_check_their_options():
+    with pytest.warns(UserWarning, match="size_average and reduce"):
+        assert nx.nn.SmoothL1Loss(size_average=False).reduction == "sum"
+    with pytest.warns(UserWarning, match="size_average and reduce"):
+        assert nx.nn.KLDivLoss(reduce=False).reduction == "none"
+    with pytest.raises(ValueError, match="KLDivLoss: reduction must be"):
+        nx.nn.KLDivLoss(reduction="batchsum")
+    with pytest.raises(ValueError, match="HuberLoss: reduction must be"):
+        nx.nn.HuberLoss(reduction="batchmean")
+    with pytest.raises(ValueError, match=r"huber_loss: delta must be positive.*\(2,\)"):
+        nx.nn.HuberLoss(delta=-1.0)(nx.zeros(2), nx.zeros(2))

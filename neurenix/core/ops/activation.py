@@ -12,10 +12,11 @@ import math
 import numpy as np
 from scipy import special
 
+from .. import dtypes
 from .._shapes import normalize_dim
 from ..autograd import Function
 from ..tensor import Tensor
-from .arithmetic import Mul, as_floating
+from .arithmetic import Mul, as_floating, cast
 
 _SQRT_2_OVER_PI = math.sqrt(2 / math.pi)     # tanh-approximate GELU: beta
 _KAPPA = 0.044715                            # tanh-approximate GELU: kappa
@@ -198,22 +199,6 @@ class GELUBackward(Function):
         return grad_g, grad_x, None, None
 
 
-class SoftplusOp(Function):
-    """y = log(1 + exp(x)), without overflow.  dL/dx = dL/dy * sigmoid(x)."""
-
-    __slots__ = ()
-
-    @staticmethod
-    def forward(ctx, x):
-        ctx.save_for_backward(x)
-        return np.logaddexp(0, x)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        (x,) = ctx.saved_tensors
-        return (grad_out * SigmoidOp.apply(x),)
-
-
 class SoftmaxOp(Function):
     """y = exp(x - max) / sum(exp(x - max)).  dL/dx = y * (dL/dy - sum(dL/dy * y))
     (``SoftmaxBackward``)."""
@@ -353,22 +338,44 @@ def gelu(x: Tensor, approximate: str = "none") -> Tensor:
     return GELUOp.apply(as_floating(x), approximate)
 
 
-def softmax(x: Tensor, dim: int) -> Tensor:
+def _cast_first(op: str, input: Tensor, dtype) -> Tensor:
+    """``input`` in ``dtype`` (PyTorch's ``dtype=`` argument: cast before the op, e.g. float32
+    logits to a float64 softmax), else made floating."""
+    if not isinstance(input, Tensor):
+        raise TypeError(f"{op}: input must be a Tensor, got {type(input).__name__}")
+    if dtype is None:
+        return as_floating(input)
+    if dtypes.as_dtype(dtype).kind != "f":
+        raise TypeError(f"{op}: dtype must be a floating dtype, got {dtype} (input of shape "
+                        f"{input.shape})")
+    return cast(input, dtype)
+
+
+def softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """exp(x) / sum(exp(x)) along ``dim``: every slice along ``dim`` sums to 1. Shifted by the
     maximum, so large logits do not overflow; -inf logits get probability 0.
 
-    Args:  x: logits.  dim: the axis to normalise (negative counts from the end).
-    Shape: any; the output has the shape and dtype of ``x``.
-    Raises: IndexError when ``dim`` is out of range.
+    Args:  input: logits.  dim: the axis to normalise (negative counts from the end).
+        dtype: if given, ``input`` is cast to this floating dtype first (the gradient is cast
+        back), as in PyTorch.
+    Shape: any; the output has the shape of ``input`` and its dtype, or ``dtype``.
+    Raises: IndexError when ``dim`` is out of range; TypeError for a non-floating ``dtype``.
+
+    Examples: ``nx.softmax(logits, dim=-1)``, ``x.softmax(1, dtype=nx.float64)``.
     """
-    return SoftmaxOp.apply(as_floating(x), normalize_dim("softmax", dim, x.ndim))
+    x = _cast_first("softmax", input, dtype)
+    return SoftmaxOp.apply(x, normalize_dim("softmax", dim, x.ndim))
 
 
-def log_softmax(x: Tensor, dim: int) -> Tensor:
+def log_softmax(input: Tensor, dim: int, dtype=None) -> Tensor:
     """log(softmax(x)) along ``dim``, computed as x - logsumexp(x) so it never takes log(0).
 
-    Args:  x: logits.  dim: the axis to normalise (negative counts from the end).
-    Shape: any; the output has the shape and dtype of ``x``.
-    Raises: IndexError when ``dim`` is out of range.
+    Args:  input: logits.  dim: the axis to normalise (negative counts from the end).
+        dtype: if given, ``input`` is cast to this floating dtype first, as in PyTorch.
+    Shape: any; the output has the shape of ``input`` and its dtype, or ``dtype``.
+    Raises: IndexError when ``dim`` is out of range; TypeError for a non-floating ``dtype``.
+
+    Examples: ``nx.log_softmax(logits, dim=-1)``.
     """
-    return LogSoftmaxOp.apply(as_floating(x), normalize_dim("log_softmax", dim, x.ndim))
+    x = _cast_first("log_softmax", input, dtype)
+    return LogSoftmaxOp.apply(x, normalize_dim("log_softmax", dim, x.ndim))

@@ -6,6 +6,7 @@ float64 target never promotes a float32 model. Weights (``weight``, ``pos_weight
 constants: no gradient flows into them. A float target is differentiated as PyTorch does, to
 every order (BCE's target gradient alone stays finite at predictions of exactly 0 or 1).
 """
+import math
 import warnings
 
 import numpy as np
@@ -13,8 +14,9 @@ import numpy as np
 from .._shapes import broadcast_shapes, unbroadcast
 from ..autograd import Function
 from ..tensor import Tensor
-from .activation import SigmoidOp, SoftplusOp
+from .activation import SigmoidOp
 from .arithmetic import cast, where
+from .smooth import SoftplusOp
 from .unary import log
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -25,6 +27,20 @@ def check_reduction(op: str, reduction: str) -> None:
     """Raise a ValueError naming ``op`` unless ``reduction`` is "mean", "sum" or "none"."""
     if reduction not in REDUCTIONS:
         raise ValueError(f"{op}: reduction must be 'mean', 'sum' or 'none', got {reduction!r}")
+
+
+def legacy_reduction(size_average, reduce, reduction: str, stacklevel: int = 3) -> str:
+    """``reduction`` as PyTorch's deprecated ``size_average`` and ``reduce`` flags set it (with
+    a warning), when either is given; else ``reduction`` itself."""
+    if size_average is None and reduce is None:
+        return reduction
+    warnings.warn("size_average and reduce args will be deprecated, please use reduction "
+                  "instead.", stacklevel=stacklevel)
+    size_average = True if size_average is None else size_average
+    reduce = True if reduce is None else reduce
+    if size_average and reduce:
+        return "mean"
+    return "sum" if reduce else "none"
 
 
 def reduce_loss(loss: np.ndarray, reduction: str) -> np.ndarray:
@@ -221,7 +237,7 @@ class BCEWithLogitsLossOp(Function):
                 g * ((pos_weight * y - y + 1) * p - pos_weight * y)
         if need_y:
             grad_y = -g * x if pos_weight is None else \
-                g * ((pos_weight - 1) * SoftplusOp.apply(-x) - x)
+                g * ((pos_weight - 1) * SoftplusOp.apply(-x, 1, math.inf) - x)
         return grad_x, grad_y, None, None, None
 
 
