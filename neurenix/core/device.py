@@ -83,3 +83,27 @@ def as_device(op: str, spec) -> device:
     if not isinstance(spec, str) or spec.partition(":")[0] != "cpu":
         raise _refused(op, spec)
     return CPU if spec == "cpu" else device(spec)
+
+
+def to_dtype(op: str, args: tuple, dtype=None, device=None, dtype_of=None):
+    """The dtype asked for by PyTorch's ``to(...)`` forms (``to(dtype)``, ``to(device)``,
+    ``to(device, dtype)``, ``to(other)``), None when only a device is given; the device is
+    checked to be the CPU. ``dtype_of(arg)`` gives the dtype of a tensor argument, else None.
+
+    Raises: TypeError for more than two positional arguments; RuntimeError naming any device
+        but the CPU.
+    """
+    if len(args) > 2:
+        raise TypeError(f"{op}: expected at most 2 positional arguments (device, dtype), got "
+                        f"{len(args)}")
+    for arg in args:
+        of_tensor = dtype_of(arg) if dtype_of is not None else None
+        if of_tensor is not None:
+            dtype = of_tensor
+        elif isinstance(arg, (str, type(CPU), int, np.integer)):  # type(CPU): device is hidden
+            device = arg  # an int is a CUDA ordinal in PyTorch: refused just below
+        else:
+            dtype = arg
+    if device is not None:
+        as_device(op, device)
+    return dtype

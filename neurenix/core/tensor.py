@@ -223,18 +223,8 @@ class Tensor(ElementwiseMethods, MathMethods, LogicalMethods, ReductionMethods, 
         Examples: ``x.to(nx.float64)``, ``x.to("cpu")``, ``x.to(device="cpu", dtype=nx.float16)``,
             ``x.to(y)``.
         """
-        if len(args) > 2:
-            raise TypeError(f"to: expected at most 2 positional arguments (device, dtype), got "
-                            f"{len(args)}")
-        for arg in args:
-            if isinstance(arg, Tensor):
-                dtype = arg.dtype
-            elif isinstance(arg, (str, _device.device, int, np.integer)):
-                device = arg  # an int is a CUDA ordinal in PyTorch: refused just below
-            else:
-                dtype = arg
-        if device is not None:
-            _device.as_device("to", device)
+        dtype = _device.to_dtype("to", args, dtype, device,
+                                 lambda a: a.dtype if isinstance(a, Tensor) else None)
         out = self if dtype is None else _arith.cast(self, dtype)
         return _shape.clone(out) if copy and out is self else out
 

@@ -11,6 +11,7 @@ from collections import OrderedDict, namedtuple
 import numpy as np
 
 from ..core import dtypes
+from ..core.device import to_dtype
 from ..core.tensor import Tensor
 from .parameter import Parameter
 
@@ -390,20 +391,15 @@ class Module:
 
     def to(self, *args, dtype=None, device=None) -> "Module":
         """Convert floating parameters and buffers in place to ``dtype`` (integer buffers such
-        as ``num_batches_tracked`` keep theirs). A device ``"cpu"`` is accepted and ignored:
-        neurenix runs on the CPU only. Returns the module.
+        as ``num_batches_tracked`` keep theirs), with PyTorch's forms (dtype, device, both, or
+        a tensor). The CPU device is accepted, any other refused: neurenix runs on the CPU only.
+        Returns the module.
 
-        Example: ``model.to(nx.float64)``, ``model.to("cpu")``, ``model.to(dtype=nx.float64)``.
+        Example: ``model.to(nx.float64)``, ``model.to("cpu")``, ``model.to(nx.device("cpu"),
+        nx.float64)``, ``model.to(dtype=nx.float64)``.
         """
-        for arg in args:
-            if isinstance(arg, str):
-                device = arg
-            elif isinstance(arg, Tensor):
-                dtype = arg.dtype
-            else:
-                dtype = arg
-        if device is not None and str(device).split(":")[0] != "cpu":
-            raise RuntimeError(f"to: neurenix runs on the CPU only, got device {device!r}")
+        dtype = to_dtype("to", args, dtype, device,
+                         lambda a: a.dtype if isinstance(a, Tensor) else None)
         if dtype is None:
             return self
         dtype = dtypes.as_dtype(dtype)
