@@ -304,3 +304,19 @@ def test_grad_fn_names_the_op():
     assert type((x * 2).grad_fn).__name__ == "Mul"
     assert type(x.exp().grad_fn).__name__ == "Exp"
     assert x.grad_fn is None
+
+
+def test_no_op_class_shares_its_name_with_an_nn_layer():
+    # grad_fn=<Conv2dOp> must not read as the layer nn.Conv2d
+    import importlib
+    import pkgutil
+
+    import neurenix.core.ops as ops
+    layers = {name for name in dir(nx.nn) if isinstance(getattr(nx.nn, name), type)}
+    clashes = []
+    for info in pkgutil.iter_modules(ops.__path__):
+        module = importlib.import_module(f"neurenix.core.ops.{info.name}")
+        clashes += [f"{info.name}.{name}" for name, value in vars(module).items()
+                    if isinstance(value, type) and issubclass(value, Function)
+                    and value is not Function and name in layers]
+    assert clashes == []
