@@ -183,8 +183,7 @@ class Function:
         backward written with them can itself be differentiated."""
         saved = self._saved
         if saved is _FREED:
-            raise RuntimeError(f"{type(self).__name__}.backward: graph already freed; pass "
-                               "retain_graph=True to the first backward")
+            raise _freed(self)
         tensors = tuple(self._output() if s is _OUTPUT else s for s in saved)
         for i, (t, seen) in enumerate(zip(tensors, self._saved_versions)):
             if isinstance(t, Tensor) and versions.version(t.data) != seen:
@@ -338,9 +337,17 @@ def _check_finite(node: Function, what: str, grad: Tensor) -> None:
                            f"{bad}{_where(node)}")
 
 
+def _freed(node: Function) -> RuntimeError:
+    return RuntimeError(f"{type(node).__name__}.backward: graph already freed; pass "
+                        "retain_graph=True to the first backward")
+
+
 def _receive(node: Function, grad_out: Tensor, create_graph: bool) -> Tensor:
     """What happens to the total gradient of a node's output before its backward runs: the
-    tensor's hooks, ``retain_grad``, and anomaly detection."""
+    check that the graph is still there (an op that saved nothing never reads
+    ``saved_tensors``), the tensor's hooks, ``retain_grad``, and anomaly detection."""
+    if node._saved is _FREED:
+        raise _freed(node)
     if node.hooks:
         grad_out = _run_hooks(node.hooks, grad_out)
     if node.retained is not None:
@@ -396,9 +403,6 @@ def _backward_pass(seeds, retain_graph: bool, create_graph: bool, targets=None) 
             grad_out = grads.pop(node, None)
             if grad_out is None:  # no path from the roots carried a gradient here
                 continue
-            if node._saved is _FREED:  # checked here too: an op may have saved nothing
-                raise RuntimeError(f"{type(node).__name__}.backward: graph already freed; "
-                                   "pass retain_graph=True to the first backward")
             grad_out = _receive(node, grad_out, create_graph)
             if targets is not None and node in targets:
                 captured[node] = grad_out
