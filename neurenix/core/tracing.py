@@ -46,14 +46,21 @@ class Alias:
 
 
 class Trace:
-    """The ops of one forward, in the order they ran: ``events`` holds ``Call`` and ``Alias``.
+    """The ops of one forward, in the order they ran, as ``Call`` and ``Alias`` events.
 
     Use it as a context: ``with Trace() as trace: out = model(x)``. Nested traces in one
     thread are refused (an op would belong to two of them).
+
+    Args:
+        listener: called with each event as it happens, instead of keeping it in ``events``.
+            An exporter converts each op at once, while every array it reads still holds what
+            the op saw: a constant (a tensor built by ``nx.zeros`` in forward) may be updated
+            in place later in the same forward.
     """
 
-    def __init__(self):
+    def __init__(self, listener=None):
         self.events = []
+        self._listener = self.events.append if listener is None else listener
         self._layers = [""]
 
     def __enter__(self) -> "Trace":
@@ -67,11 +74,11 @@ class Trace:
 
     def record(self, ctx, args: tuple, out) -> None:
         """Called by ``Function.apply`` after each forward."""
-        self.events.append(Call(ctx, args, out, self._layers[-1]))
+        self._listener(Call(ctx, args, out, self._layers[-1]))
 
     def same_value(self, new, old) -> None:
         """From now on the array of Tensor ``new`` holds the value of Tensor ``old``."""
-        self.events.append(Alias(new, old))
+        self._listener(Alias(new, old))
 
     def enter(self, layer: str) -> None:
         """Ops from now until ``leave`` ran in ``layer`` (a module's path and class)."""

@@ -1,11 +1,11 @@
 """``nx.onnx.export``: trace one forward pass, convert each op, write the ONNX file.
 
-1. Trace. The model runs once in eval mode under ``no_grad`` inside a ``core.tracing.Trace``:
-   ``Function.apply`` hands it every op call. A forward pre-hook and a forward hook on each
+1. Name. The model's inputs, and its parameters and buffers (under their state-dict keys).
+2. Trace and convert. The model runs once in eval mode under ``no_grad`` inside a
+   ``core.tracing.Trace``: ``Function.apply`` hands it every op call, and each call goes at
+   once to the converter registered for its op class (``registry.py``, ``ops/``), which
+   appends ONNX nodes and names the output. A forward pre-hook and a forward hook on each
    sub-module push and pop its name, so each call knows the layer it ran in.
-2. Convert. The model's inputs and its parameters and buffers (under their state-dict keys)
-   are named first; then each call, in order, goes to the converter registered for its op
-   class (``registry.py``, ``ops/``), which appends ONNX nodes and names the output.
 3. Write. The graph's outputs are the model's outputs (a Tensor, or a list or tuple of them),
    the weights become initializers, and ``onnx.checker`` checks the model before it is saved.
 
@@ -33,12 +33,12 @@ def _import_onnx():
     return onnx
 
 
-def _trace(model, inputs: tuple):
-    """Run ``model(*inputs)`` once in eval mode under a Trace; every sub-module's mode is put
-    back afterwards. Returns (trace, outputs)."""
+def _trace(model, inputs: tuple, listener):
+    """Run ``model(*inputs)`` once in eval mode under a Trace handing each event to
+    ``listener``; every sub-module's mode is put back afterwards. Returns the outputs."""
     modes = [(module, module.training) for module in model.modules()]
     handles = []
-    trace = Trace()
+    trace = Trace(listener)
     try:
         model.eval()
         for name, module in model.named_modules():
@@ -53,17 +53,17 @@ def _trace(model, inputs: tuple):
             handle.remove()
         for module, training in modes:
             module.training = training
-    return trace, outputs
+    return outputs
 
 
-def _flat_outputs(outputs) -> list:
-    """The model's output Tensors: one, or those of a (nested) list or tuple, in order."""
-    if isinstance(outputs, Tensor):
-        return [outputs]
-    if isinstance(outputs, (list, tuple)):
-        return [t for o in outputs for t in _flat_outputs(o)]
-    raise TypeError(f"onnx.export: the model returned a {type(outputs).__name__}; it must return "
-                    "a Tensor, or a list or tuple of Tensors")
+def _flat(values, what: str) -> list:
+    """The Tensors of ``values``: one, or those of a (nested) list or tuple, in order."""
+    if isinstance(values, Tensor):
+        return [values]
+    if isinstance(values, (list, tuple)):
+        return [t for v in values for t in _flat(v, what)]
+    raise TypeError(f"onnx.export: {what} holds a {type(values).__name__}; only Tensors, and "
+                    "lists or tuples of them, can be graph inputs and outputs")
 
 
 def _names(given, count: int, default: str, what: str) -> list:
@@ -108,11 +108,12 @@ def _value_info(onnx, name: str, t: Tensor, dims: dict):
         name, onnx.helper.np_dtype_to_tensor_dtype(t.dtype), shape)
 
 
-def _convert(g: Graph, events: list) -> None:
-    for event in events:
+def _converter(g: Graph):
+    """The trace's listener: each op call through its converter, as it happens."""
+    def convert(event) -> None:
         if isinstance(event, Alias):
             g.alias(event.new.data, event.old.data)
-            continue
+            return
         g.call = event
         converter = CONVERTERS.get(event.op)
         try:
@@ -123,7 +124,9 @@ def _convert(g: Graph, events: list) -> None:
             raise UnsupportedOperatorError(
                 f"onnx.export: cannot export the op {event.op.__name__} (in layer "
                 f"{event.layer}): {e}", event.op, event.layer) from None
-    g.call = None
+        finally:
+            g.call = None
+    return convert
 
 
 def export(model, args, path, input_names=None, output_names=None, dynamic_axes=None,
@@ -137,7 +140,8 @@ def export(model, args, path, input_names=None, output_names=None, dynamic_axes=
 
     Args:
         model: a ``neurenix.nn.Module``.
-        args: the input Tensor, or a tuple of them (the positional arguments of ``forward``).
+        args: the input Tensor, or a tuple of the positional arguments of ``forward``: Tensors,
+            or lists of Tensors (``FeatureFusion`` takes one), each Tensor one graph input.
         path: a file path, or a binary file object, to write the model to.
         input_names, output_names: names of the graph's inputs and outputs (default "input" /
             "output", numbered "input_0", ... when there are several). A model that returns a
@@ -161,22 +165,17 @@ def export(model, args, path, input_names=None, output_names=None, dynamic_axes=
     if opset_version < MIN_OPSET:
         raise ValueError(f"onnx.export: opset_version must be at least {MIN_OPSET}, got "
                          f"{opset_version}")
-    inputs = (args,) if isinstance(args, Tensor) else tuple(args)
-    if not all(isinstance(t, Tensor) for t in inputs):
-        raise TypeError("onnx.export: args must be a Tensor or a tuple of Tensors, got "
-                        f"{[type(t).__name__ for t in inputs]}")
-    trace, outputs = _trace(model, inputs)
-    outputs = _flat_outputs(outputs)
+    args = (args,) if isinstance(args, Tensor) else tuple(args)
+    inputs = _flat(args, "args")
     input_names = _names(input_names, len(inputs), "input", "input_names")
-    output_names = _names(output_names, len(outputs), "output", "output_names")
-    dynamic = _dynamic(dynamic_axes, input_names + output_names)
-
     g = Graph(onnx, opset_version)
     for key, t in list(model.named_parameters()) + list(model.named_buffers()):
         g.weight(t.data, key)
     for name, t in zip(input_names, inputs):
         g.bind(t.data, name)
-    _convert(g, trace.events)
+    outputs = _flat(_trace(model, args, _converter(g)), "the model's output")
+    output_names = _names(output_names, len(outputs), "output", "output_names")
+    dynamic = _dynamic(dynamic_axes, input_names + output_names)
     _check_dynamic(g, dynamic, input_names)
     for name, t in zip(output_names, outputs):  # an output may be an input, a weight, a copy
         g.nodes.append(onnx.helper.make_node("Identity", [g.value(t)], [name], name=name))

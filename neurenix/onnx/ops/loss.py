@@ -1,5 +1,6 @@
-"""Converters of the elementwise losses (MSE, L1, binary cross-entropy with and without
-logits), for a model that returns its loss.
+"""Converters of the losses whose target is a traced tensor: MSE, L1, binary cross-entropy
+with and without logits, cross-entropy against class probabilities (for a model that returns
+its loss).
 
 Cross-entropy and NLL with class indices are not exported: the forward turns the target into
 per-position weights and picks in NumPy (``cross_entropy._class_targets``), outside any op, so
@@ -7,7 +8,7 @@ a trace would write the traced target's picks as constants.
 """
 import numpy as np
 
-from ...core.ops import loss
+from ...core.ops import cross_entropy, loss
 from ..registry import converts
 
 
@@ -56,3 +57,20 @@ def binary_cross_entropy_with_logits(g, call):
         softplus = g.op("Mul", g.op("Add", one, g.op("Mul", scale, yv)), softplus)
     out = g.op("Add", g.op("Mul", g.op("Sub", one, yv), xv), softplus)
     return _reduced(g, _weighted(g, out, w, dtype), x.ndim, reduction)
+
+
+@converts(cross_entropy.CrossEntropyProbs)
+def cross_entropy_probs(g, call):
+    """-sum_c q_c log_softmax(x)_c per position, q = w_c (y (1 - s) + s / C)."""
+    x, y, weight, smoothing, reduction = call.args
+    dtype, classes = call.out.dtype, x.shape[1]
+    q = g.value(y)
+    if smoothing:
+        q = g.op("Add", g.op("Mul", q, g.constant(np.asarray(1 - smoothing, dtype))),
+                 g.constant(np.asarray(smoothing / classes, dtype)))
+    if weight is not None:
+        q = g.op("Mul", q, g.constant(np.asarray(weight, dtype).reshape(
+            (classes,) + (1,) * (x.ndim - 2))))
+    logp = g.op("LogSoftmax", g.value(x), axis=1)
+    out = g.op("Neg", g.reduce("ReduceSum", g.op("Mul", q, logp), [1], False))
+    return _reduced(g, out, x.ndim - 1, reduction)
