@@ -6,8 +6,9 @@ name of the module, so a name added to the package is in the reference at the ne
 the docstring it has. ``tests/test_docs.py`` checks, without building, that every public name
 of every public module is on these pages and that no public module is left out.
 
-A module's public names are its ``__all__``, or else the names it defines itself that do not
-start with an underscore; ``nx.*`` is ``neurenix.core``'s ``__all__``, re-exported. An object
+A module's public names are its ``__all__``; without one, a package's are all its attributes
+not starting with an underscore (``nx.*``: the names it re-exports from ``neurenix.core``
+and others), a plain module's those it defines itself (not what it imports). An object
 that is public in two modules (``nx.relu`` is ``nx.nn.functional.relu``) is documented on the
 first page and linked from the second.
 """
@@ -36,19 +37,17 @@ PUBLIC_MODULES = {
 INTERNAL = {
     "neurenix.core": "the implementation of nx.*: its public names are re-exported as nx.*",
     "neurenix.demo": "a program (python -m neurenix.demo), not an API",
+    "neurenix.serialization": "nx.save, nx.load and nx.SerializationError, documented as nx.*",
 }
-
-
-REEXPORTS = {"neurenix": "neurenix.core"}  # a module whose public names are another's __all__
 
 
 def public_names(module: types.ModuleType) -> list:
     """The public names of ``module``, sorted (see the module docstring)."""
-    source = importlib.import_module(REEXPORTS.get(module.__name__, module.__name__))
-    names = getattr(source, "__all__", None)
+    names = getattr(module, "__all__", None)
     if names is None:
-        names = [n for n, value in vars(module).items()
-                 if not n.startswith("_") and getattr(value, "__module__", None) == module.__name__]
+        package = hasattr(module, "__path__")
+        names = [n for n, value in vars(module).items() if not n.startswith("_") and
+                 (package or getattr(value, "__module__", None) == module.__name__)]
     return sorted(n for n in names if not isinstance(getattr(module, n), types.ModuleType))
 
 
