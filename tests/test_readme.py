@@ -21,5 +21,8 @@ def test_readme_block_runs(index, tmp_path, monkeypatch):
     if "import torch" in code:  # the interoperability block needs the oracle installed
         pytest.importorskip("torch")
         pytest.importorskip("safetensors")
+    if "import onnxruntime" in code:  # the export block runs the file (test extra installs it)
+        pytest.importorskip("onnx")
+        pytest.importorskip("onnxruntime")
     monkeypatch.chdir(tmp_path)  # blocks that save files write them here
     exec(compile(code, f"README.md block {index}", "exec"), {"__name__": "readme"})

@@ -28,6 +28,7 @@ import numpy as np
 from . import versions
 from ._grad_state import state as _state
 from .tensor import Tensor
+from .tracing import slot as _tracing
 
 _PACKAGE_DIR = os.path.dirname(os.path.dirname(os.path.abspath(__file__))) + os.sep  # neurenix/
 _FREED = object()   # the saved tensors of a node whose backward ran without retain_graph
@@ -227,13 +228,17 @@ class Function:
     @classmethod
     def apply(cls, *args) -> Tensor:
         """Run ``forward`` on the arrays of ``args`` and, when grad mode is on and a tensor
-        argument requires grad, record this call as the graph node of the result."""
+        argument requires grad, record this call as the graph node of the result. While an
+        exporter traces this thread (``tracing.py``), the call is also handed to its trace."""
         ctx = object.__new__(cls)
         ctx._saved = ctx._saved_versions = ()
         if not _state.enabled:  # no graph (inference, or a backward without create_graph)
             ctx.needs_input_grad = (False,) * len(args)
             raw = cls.forward(ctx, *[a.data if isinstance(a, Tensor) else a for a in args])
-            return Tensor._wrap(raw if type(raw) is np.ndarray else np.asarray(raw))
+            result = Tensor._wrap(raw if type(raw) is np.ndarray else np.asarray(raw))
+            if _tracing.trace is not None:  # an exporter is recording this forward (tracing.py)
+                _tracing.trace.record(ctx, args, result)
+            return result
         # One pass over the arguments: the arrays forward sees, and which inputs need a gradient.
         # (A plain loop: this runs for every op, and it is faster than two comprehensions.)
         arrays, needs = [], []
@@ -250,6 +255,8 @@ class Function:
         # NumPy turns 0-d results into scalars; a Tensor always holds an array
         out = raw if type(raw) is np.ndarray else np.asarray(raw)
         result = Tensor._wrap(out)
+        if _tracing.trace is not None:
+            _tracing.trace.record(ctx, args, result)
         if not record:
             return result
         if ctx._saved:

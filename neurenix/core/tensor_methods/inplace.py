@@ -13,6 +13,7 @@ import numpy as np
 from .. import ops as _ops
 from .. import versions
 from .._grad_state import state as _grad_state
+from ..tracing import slot as _tracing
 
 
 class InplaceMethods:
@@ -21,10 +22,12 @@ class InplaceMethods:
     __slots__ = ()
 
     def _records(self, *others) -> bool:
-        """Whether an in-place update of this tensor with ``others`` must be recorded."""
-        if not _grad_state.enabled:
-            return False
-        return self._requires_grad or any(getattr(o, "_requires_grad", False) for o in others)
+        """Whether an in-place update of this tensor with ``others`` must be recorded: in a
+        graph, or in an exporter's trace, which sees only ops (``core/tracing.py``)."""
+        if _grad_state.enabled and (self._requires_grad or
+                                    any(getattr(o, "_requires_grad", False) for o in others)):
+            return True
+        return _tracing.trace is not None
 
     def _check_writable(self, op: str, graph: bool) -> None:
         if not self.data.flags.writeable:
@@ -68,6 +71,8 @@ class InplaceMethods:
         np.copyto(self.data, result.data)
         versions.bump(self.data)
         self._node, self._requires_grad = result._node, result._requires_grad
+        if _tracing.trace is not None:
+            _tracing.trace.same_value(self, result)
         return self
 
     def _snapshot(self):
@@ -75,6 +80,8 @@ class InplaceMethods:
         input of a recorded update, which the update then overwrites."""
         before = type(self)._wrap(self.data.copy())
         before._node, before._requires_grad = self._node, self._requires_grad
+        if _tracing.trace is not None:
+            _tracing.trace.same_value(before, self)
         return before
 
     def _update(self, op: str, ufunc, other, recorded):
