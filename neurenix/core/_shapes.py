@@ -59,6 +59,16 @@ def pair(op: str, name: str, value) -> tuple:
     return (int(value[0]), int(value[1]))
 
 
+def single(op: str, name: str, value) -> int:
+    """An int or a one-element sequence of ints as an int: kernel_size=(3,) -> 3 (1-D ops)."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{op}: {name} must be an int or a one-element tuple of ints, got "
+                         f"{value!r}")
+    return int(value)
+
+
 def int_args(op: str, name: str, values: tuple) -> tuple:
     """Integers given as ``f(2, 3)`` or ``f((2, 3))`` (a size, a shape, dims) as a tuple of ints;
     a float or other non-integer is refused rather than truncated (``zeros(2.5)`` is an error,

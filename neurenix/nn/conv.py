@@ -1,24 +1,26 @@
-"""Convolution layers over NCHW images, with PyTorch's layouts, defaults and initialisation."""
+"""Convolution layers over (N, C, L) signals and NCHW images, with PyTorch's layouts, defaults
+and initialisation."""
 import math
 
 from ..core import factories
-from ..core._shapes import pair
+from ..core._shapes import pair, single
 from ..core.tensor import Tensor
 from . import functional as F
 from . import init
 from .module import Module
 from .parameter import Parameter
 
-# padding_mode -> the F.pad mode that implements it ("zeros" is the convolution's own padding)
-_PAD_MODES = {"zeros": None, "reflect": "reflect", "replicate": "replicate"}
+_PAD_MODES = ("zeros", "reflect", "replicate", "circular")  # "zeros": the convolution's own
 
 
 class _ConvNd(Module):
-    """What Conv2d and ConvTranspose2d share: argument checks, parameters, init and repr."""
+    """What the convolution layers share: argument checks, parameters, init and repr.
+    ``dims`` is the number of spatial axes (1 or 2): sizes are stored as tuples of that
+    length, as PyTorch stores them ((3,) for Conv1d, (3, 3) for Conv2d)."""
 
     def __init__(self, name: str, in_channels: int, out_channels: int, kernel_size, stride,
                  padding, dilation, groups: int, bias: bool, padding_mode: str,
-                 output_padding, transposed: bool):
+                 output_padding, transposed: bool, dims: int = 2):
         super().__init__()
         if groups <= 0:
             raise ValueError(f"{name}: groups must be a positive integer, got {groups}")
@@ -26,23 +28,30 @@ class _ConvNd(Module):
             raise ValueError(f"{name}: in_channels ({in_channels}) and out_channels "
                              f"({out_channels}) must be divisible by groups ({groups})")
         if padding_mode not in _PAD_MODES:
-            raise ValueError(f"{name}: padding_mode must be one of {sorted(_PAD_MODES)}, got "
-                             f"{padding_mode!r} (circular padding is not implemented)")
+            raise ValueError(f"{name}: padding_mode must be one of {', '.join(_PAD_MODES)}, got "
+                             f"{padding_mode!r}")
+
+        def sizes(arg: str, value) -> tuple:
+            return pair(name, arg, value) if dims == 2 else (single(name, arg, value),)
+
         self.in_channels, self.out_channels = in_channels, out_channels
-        self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.dilation = pair(name, "dilation", dilation)
+        self.kernel_size = sizes("kernel_size", kernel_size)
+        if min(self.kernel_size) < 1:  # PyTorch refuses it in forward; nothing to learn
+            raise ValueError(f"{name}: kernel size should be greater than zero, got "
+                             f"kernel_size={self.kernel_size}")
+        self.stride = sizes("stride", stride)
+        self.dilation = sizes("dilation", dilation)
         if isinstance(padding, str):
             if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be an int, a pair, 'same' or 'valid', "
+                raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', "
                                  f"got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
+            if padding == "same" and set(self.stride) != {1}:
                 raise ValueError(f"{name}: padding='same' is not supported for strided "
                                  f"convolutions (stride={self.stride})")
             self.padding = padding
         else:
-            self.padding = pair(name, "padding", padding)
-        self.output_padding = pair(name, "output_padding", output_padding)
+            self.padding = sizes("padding", padding)
+        self.output_padding = sizes("output_padding", output_padding)
         self.transposed, self.groups, self.padding_mode = transposed, groups, padding_mode
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
@@ -63,13 +72,14 @@ class _ConvNd(Module):
             init.uniform_(self.bias, -bound, bound)
 
     def extra_repr(self) -> str:
+        zeros, ones = (0,) * len(self.kernel_size), (1,) * len(self.kernel_size)
         s = (f"{self.in_channels}, {self.out_channels}, kernel_size={self.kernel_size}, "
              f"stride={self.stride}")
-        if self.padding != (0, 0):
+        if self.padding != zeros:
             s += f", padding={self.padding}"
-        if self.dilation != (1, 1):
+        if self.dilation != ones:
             s += f", dilation={self.dilation}"
-        if self.output_padding != (0, 0):
+        if self.output_padding != zeros:
             s += f", output_padding={self.output_padding}"
         if self.groups != 1:
             s += f", groups={self.groups}"
@@ -78,6 +88,53 @@ class _ConvNd(Module):
         if self.padding_mode != "zeros":
             s += f", padding_mode={self.padding_mode}"
         return s
+
+    def _explicit_padding(self) -> tuple:
+        """F.pad's widths (last dimension first: (left, right) or (left, right, top, bottom))
+        for a padding_mode other than "zeros"."""
+        if self.padding == "valid":
+            return (0, 0) * len(self.kernel_size)
+        if self.padding == "same":  # d*(k-1) in total, the odd one after, as PyTorch
+            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
+            return tuple(p for t in reversed(totals) for p in (t // 2, t - t // 2))
+        return tuple(p for p in reversed(self.padding) for _ in range(2))
+
+    def _convolve(self, conv, input: Tensor) -> Tensor:
+        """``conv`` (F.conv1d or F.conv2d) of ``input`` with this layer's parameters, padding
+        by ``padding_mode`` first when it is not zeros."""
+        if self.padding_mode == "zeros":
+            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
+                        self.groups)
+        padded = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
+        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+
+class Conv1d(_ConvNd):
+    """1-D convolution (cross-correlation) over a batch of signals.
+
+    Args:
+        in_channels, out_channels: C and O.  kernel_size: K, an int (or a one-element tuple).
+        stride, dilation: an int.  padding: an int, "valid" (none) or "same" (output length =
+            input length; stride 1 only; an odd total pads the extra sample after).
+        groups: split channels into independent convolutions.  bias: learn a bias.
+        padding_mode: "zeros", "reflect", "replicate" or "circular".
+    Shape: (N, C, L) -> (N, O, OL), OL = floor((L + 2 p - d (K - 1) - 1) / s) + 1, or
+        unbatched (C, L) -> (O, OL); a floating input of the parameters' dtype, kept.
+    Attributes:
+        weight (O, C/groups, K) and bias (O,): U(-k, k), k = 1 / sqrt(C/groups * K), PyTorch's
+            default initialisation.
+    Raises: ValueError from the constructor for channels not divisible by ``groups``, a kernel
+        size of 0, an unknown padding or padding_mode, or padding="same" with a stride; from
+        forward, ValueError naming conv1d and the shapes.
+    """
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
+                 dilation=1, groups: int = 1, bias: bool = True, padding_mode: str = "zeros"):
+        super().__init__("Conv1d", in_channels, out_channels, kernel_size, stride, padding,
+                         dilation, groups, bias, padding_mode, 0, transposed=False, dims=1)
+
+    def forward(self, input: Tensor) -> Tensor:
+        return self._convolve(F.conv1d, input)
 
 
 class Conv2d(_ConvNd):
@@ -88,16 +145,17 @@ class Conv2d(_ConvNd):
         stride, dilation: int or pair.  padding: int, pair, "valid" (none) or "same" (output
             size = input size; stride 1 only; an odd total pads the extra row/column after).
         groups: split channels into independent convolutions.  bias: learn a bias.
-        padding_mode: "zeros", "reflect" or "replicate".
+        padding_mode: "zeros", "reflect", "replicate" or "circular".
     Shape: (N, C, H, W) -> (N, O, OH, OW), OH = floor((H + 2 ph - dh (KH - 1) - 1) / sh) + 1
         (OW likewise), or unbatched (C, H, W) -> (O, OH, OW); a floating input of the
         parameters' dtype (float32 by default), kept.
     Attributes:
         weight (O, C/groups, KH, KW) and bias (O,): U(-k, k), k = 1 / sqrt(C/groups * KH * KW),
             PyTorch's default initialisation.
-    Raises: ValueError from the constructor for channels not divisible by ``groups``, an unknown
-        padding or padding_mode, or padding="same" with a stride; from forward, ValueError
-        naming the shapes for a wrong rank or channel count and TypeError for a dtype mismatch.
+    Raises: ValueError from the constructor for channels not divisible by ``groups``, a kernel
+        size of 0, an unknown padding or padding_mode, or padding="same" with a stride; from
+        forward, ValueError naming the shapes for a wrong rank or channel count and TypeError
+        for a dtype mismatch.
     """
 
     def __init__(self, in_channels: int, out_channels: int, kernel_size, stride=1, padding=0,
@@ -105,24 +163,8 @@ class Conv2d(_ConvNd):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding,
                          dilation, groups, bias, padding_mode, 0, transposed=False)
 
-    def _explicit_padding(self) -> tuple:
-        """F.pad's (left, right, top, bottom) for a non-zero padding_mode."""
-        if self.padding == "valid":
-            return (0, 0, 0, 0)
-        if self.padding == "same":
-            total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            return (total[1] // 2, total[1] - total[1] // 2, total[0] // 2,
-                    total[0] - total[0] // 2)
-        ph, pw = self.padding
-        return (pw, pw, ph, ph)
-
     def forward(self, input: Tensor) -> Tensor:
-        if self.padding_mode == "zeros":
-            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                            self.dilation, self.groups)
-        padded = F.pad(input, self._explicit_padding(), mode=_PAD_MODES[self.padding_mode])
-        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation,
-                        self.groups)
+        return self._convolve(F.conv2d, input)
 
 
 class ConvTranspose2d(_ConvNd):

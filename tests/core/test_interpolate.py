@@ -1,5 +1,8 @@
 """interpolate: every mode x align_corners x size / scale_factor against PyTorch (values,
-gradients, second derivatives), first- and second-order gradient checks, errors."""
+gradients, second derivatives), first- and second-order gradient checks, zero-size inputs as
+PyTorch, errors."""
+import re
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -17,6 +20,7 @@ MODES = [  # mode, align_corners
     ("nearest", None), ("nearest-exact", None),
     ("bilinear", None), ("bilinear", False), ("bilinear", True),
     ("bicubic", None), ("bicubic", False), ("bicubic", True),
+    ("area", None),  # adaptive average pooling to the output size
 ]
 
 SIZES = [  # input (H, W), keyword arguments choosing the output size
@@ -171,7 +175,7 @@ def test_interpolate_errors_name_the_op_and_shapes():
     _raises(["interpolate", "exactly one of size and scale_factor", "(1, 2, 4, 5)"], x)
     _raises(["interpolate", "exactly one", "(1, 2, 4, 5)"], x, size=3, scale_factor=2)
     _raises(["interpolate", "align_corners", "'nearest'"], x, size=3, align_corners=True)
-    _raises(["interpolate", "'area'"], x, size=3, mode="area")
+    _raises(["interpolate", "'trilinear'"], x, size=3, mode="trilinear")
     _raises(["interpolate", "'linear'", "(1, 2, 4, 5)"], x, size=3, mode="linear")
     _raises(["interpolate", "'bilinear'", "(2, 4, 5)"], nx.zeros(2, 4, 5), size=3,
             mode="bilinear")
@@ -180,3 +184,49 @@ def test_interpolate_errors_name_the_op_and_shapes():
     _raises(["interpolate", "scale_factor", "(1, 2, 4, 5)"], x, scale_factor=(2.0,))
     _raises(["interpolate", "recompute_scale_factor", "size"], x, size=3,
             recompute_scale_factor=True)
+
+
+@pytest.mark.parametrize("kwargs", [dict(size=3), dict(size=11), dict(scale_factor=0.5)])
+def test_area_1d_and_non_contiguous_inputs_match_torch(kwargs):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(5)
+    signal = rng.standard_normal((2, 3, 7))
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(x, mode="area", **kwargs)
+                   .tanh(), signal, second_order=True)
+    image = np.swapaxes(rng.standard_normal((2, 7, 3, 5)), 1, 2)  # (2, 3, 7, 5), strided
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(x, mode="area", **kwargs)
+                   .tanh(), image, second_order=True)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "nearest-exact", "bilinear", "bicubic", "area"])
+@pytest.mark.parametrize("kwargs", [dict(size=(4, 6)), dict(scale_factor=0.5)])
+def test_an_empty_batch_resizes_to_an_empty_batch_like_torch(mode, kwargs):
+    torch = pytest.importorskip("torch")
+    x = np.zeros((0, 3, 8, 8))
+    assert_matches(torch, lambda lib, x: _functional(lib).interpolate(x, mode=mode, **kwargs), x,
+                   second_order=True)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "bicubic", "area"])
+@pytest.mark.parametrize("shape", [(2, 3, 0, 4), (2, 3, 4, 0), (0, 3, 0, 4)])
+def test_an_empty_image_is_refused_like_torch(mode, shape):
+    torch = pytest.importorskip("torch")
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.interpolate(torch.zeros(shape), size=(8, 8), mode=mode)
+    with pytest.raises(ValueError, match=r"interpolate: input and output sizes should be "
+                                         rf"greater than 0.*{re.escape(str(shape))}"):
+        nx.interpolate(nx.zeros(*shape), size=(8, 8), mode=mode)
+
+
+@pytest.mark.parametrize("mode", ["nearest", "bilinear", "area"])
+def test_no_channels_is_refused_but_by_area_like_torch(mode):
+    """PyTorch resizes (N, 0, H, W) only in area mode (adaptive pooling)."""
+    torch = pytest.importorskip("torch")
+    if mode == "area":
+        assert_matches(torch, lambda lib, x: _functional(lib).interpolate(x, size=3, mode=mode),
+                       np.zeros((2, 0, 5, 5)), grad=False)  # PyTorch's backward refuses it
+        return
+    with pytest.raises(RuntimeError):
+        torch.nn.functional.interpolate(torch.zeros(2, 0, 5, 5), size=3, mode=mode)
+    with pytest.raises(ValueError, match=r"interpolate: non-empty data.*\(2, 0, 5, 5\)"):
+        nx.interpolate(nx.zeros(2, 0, 5, 5), size=3, mode=mode)

@@ -283,3 +283,36 @@ def test_pool_errors_name_the_op_and_shapes():
     _raises(["adaptive_avg_pool2d", "output_size", "(1, 2, 5, 5)"], nx.adaptive_avg_pool2d, x,
             (0, 2))
     _raises(["adaptive_max_pool2d", "output_size"], nx.adaptive_max_pool2d, x, (1, 2, 3))
+
+
+RETURN_INDICES = [  # name, x shape, arguments
+    ("max_pool2d", (2, 3, 6, 6), (2,)),
+    ("max_pool2d", (1, 2, 7, 9), (3, 2, 1)),  # overlapping windows, padding
+    ("max_pool2d", (1, 2, 7, 9), (3, 2, 1, 2, True)),  # dilation, ceil_mode
+    ("max_pool2d", (2, 5, 4), (2,)),  # unbatched
+    ("max_pool2d", (0, 2, 4, 4), (2,)),  # empty batch
+    ("adaptive_max_pool2d", (2, 2, 7, 9), ((3, 2),)),  # adaptive bins
+    ("adaptive_max_pool2d", (1, 2, 6, 6), (3,)),  # uniform bins: a fixed-window pool
+    ("adaptive_max_pool2d", (2, 7, 5), ((2, 4),)),  # unbatched
+]
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("name, shape, args", RETURN_INDICES)
+def test_return_indices_match_torch(name, shape, args, dtype):
+    """PyTorch's flat indices h * W + w of each maximum in its plane (int64, never requiring
+    grad), with the values and their derivatives."""
+    torch = pytest.importorskip("torch")
+    assert_matches(torch, lambda lib, x: getattr(_functional(lib), name)(
+        x, *args, return_indices=True), _distinct(shape, dtype), second_order=dtype == np.float64)
+    values, indices = getattr(nx, name)(nx.tensor(_distinct(shape, dtype), requires_grad=True),
+                                        *args, return_indices=True)
+    assert indices.dtype == nx.int64 and not indices.requires_grad and values.requires_grad
+
+
+def test_return_indices_of_a_non_contiguous_input_match_torch():
+    torch = pytest.importorskip("torch")
+    x = np.swapaxes(_distinct((1, 2, 7, 6), np.float64), 2, 3)  # (1, 2, 6, 7), strided
+    assert_matches(torch, lambda lib, x: _functional(lib).max_pool2d(x, 3, 2, 1,
+                                                                       return_indices=True),
+                   x, second_order=True)

@@ -16,7 +16,7 @@ def test_a_trace_records_each_call_with_its_arguments_node_output_and_layer():
         y = nx.conv2d(x, w, stride=2)
         trace.leave()
         z = (y * 2).relu()
-    assert [c.op for c in trace.events] == [conv.Conv2d, arithmetic.Mul, activation.ReLU]
+    assert [c.op for c in trace.events] == [conv.Conv2dOp, arithmetic.Mul, activation.ReLUOp]
     first = trace.events[0]
     assert first.args[0] is x and first.args[1] is w and first.args[3] == (2, 2)
     assert first.ctx.stride == (2, 2)  # what forward set on the node

@@ -194,3 +194,31 @@ def test_batchnorm_keeps_float32():
     out = bn(x)
     out.sum().backward()
     assert out.dtype == x.grad.dtype == bn.weight.grad.dtype == bn.running_var.dtype == np.float32
+
+
+@pytest.mark.parametrize("momentum", [0.1, None])
+@pytest.mark.parametrize("make, shape", [("BatchNorm2d", (0, 3, 4, 4)),
+                                         ("BatchNorm2d", (2, 3, 0, 4)),
+                                         ("BatchNorm1d", (0, 3)), ("BatchNorm1d", (0, 3, 5))])
+def test_an_empty_batch_in_training_matches_torch(make, shape, momentum):
+    """PyTorch 2.13 returns an empty output, leaves the running statistics alone, still counts
+    the batch, and gives zero gradients to weight and bias."""
+    torch = pytest.importorskip("torch")
+    theirs = getattr(torch.nn, make)(3, momentum=momentum).double()
+    ours = getattr(nx.nn, make)(3, momentum=momentum).double()
+    with torch.no_grad():
+        theirs.running_mean.uniform_(-1, 1)
+        theirs.running_var.uniform_(0.5, 2)
+    ours.load_state_dict({k: v.numpy() for k, v in theirs.state_dict().items()})
+    x, xt = nx.zeros(*shape, dtype=nx.float64, requires_grad=True), torch.zeros(
+        shape, dtype=torch.float64, requires_grad=True)
+    out, ref = ours(x), theirs(xt)
+    assert out.shape == tuple(ref.shape)
+    out.sum().backward()
+    ref.sum().backward()
+    assert x.grad.shape == shape
+    for (name, p), (_, pt) in zip(ours.named_parameters(), theirs.named_parameters()):
+        np.testing.assert_array_equal(p.grad.numpy(), pt.grad.numpy(), err_msg=name)
+    for key, value in theirs.state_dict().items():
+        np.testing.assert_array_equal(ours.state_dict()[key].numpy(), value.numpy(),
+                                      err_msg=key)

@@ -237,7 +237,7 @@ def test_conv2d_checks_its_arguments():
     with pytest.raises(ValueError, match="padding='same' is not supported for strided"):
         nx.nn.Conv2d(3, 4, 3, stride=2, padding="same")
     with pytest.raises(ValueError, match="padding_mode"):
-        nx.nn.Conv2d(3, 4, 3, padding_mode="circular")
+        nx.nn.Conv2d(3, 4, 3, padding_mode="wrap")
     with pytest.raises(ValueError, match=r"conv2d: weight expects 3 input channels"):
         nx.nn.Conv2d(3, 4, 3)(nx.zeros(1, 2, 5, 5))
 

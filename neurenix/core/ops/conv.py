@@ -1,4 +1,4 @@
-"""2-D convolution and transposed convolution through im2col, and the im2col / col2im helpers.
+"""2-D convolution and transposed convolution through im2col (``windows.py``) and col2im.
 
 im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
 kernel window, and ONE contiguous copy lays the windows out as channel-major columns
@@ -26,63 +26,13 @@ Each backward is written with these three, so a gradient is differentiable again
 order: conv_transpose2d's dL/dx is conv2d(dL/dout, W), and the derivatives of the weight
 gradient along a direction V are conv2d(x, V) and conv_transpose2d(dL/dout, V).
 """
-import threading
-
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from .._shapes import pair
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .pad import constant_pad_array
-
-
-def window_slices(i: int, j: int, OH: int, OW: int, stride: tuple, dilation: tuple) -> tuple:
-    """The (H, W) slices of a padded input that kernel position (i, j) touches over all OH x OW
-    output positions: the strided slab col2im and pooling add into or reduce over."""
-    (sh, sw), (dh, dw) = stride, dilation
-    return (slice(i * dh, i * dh + sh * (OH - 1) + 1, sh),
-            slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
-
-
-_scratch = threading.local()  # per thread: the buffer behind columns that no backward keeps
-
-
-def _scratch_array(shape: tuple, dtype) -> np.ndarray:
-    """A reused array for columns that die with the call (inference, a first-order
-    conv_transpose2d backward). Fresh memory for a 75 MB column array costs ~5 ms of page
-    zeroing, a fifth of a 3x3 conv's forward; Caffe shared one col_buffer the same way. Grows
-    to the largest request."""
-    size = int(np.prod(shape))
-    buffer = getattr(_scratch, "buffer", None)
-    if buffer is None or buffer.dtype != dtype or buffer.size < size:
-        _scratch.buffer = buffer = None  # free the old buffer before allocating its successor
-        _scratch.buffer = buffer = np.empty(size, dtype=dtype)
-    return buffer[:size].reshape(shape)
-
-
-def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
-           dilation: tuple, scratch: bool = False) -> np.ndarray:
-    """Channel-major columns (C, KH, KW, N, OH, OW) of a padded input (N, C, Hp, Wp):
-    ``cols[c, i, j, n, oh, ow] = xp[n, c, oh*sh + i*dh, ow*sw + j*dw]``. Viewed as a
-    (C*KH*KW, N*OH*OW) matrix (without a copy), one row per kernel tap and one column per output
-    pixel of the whole batch. With ``scratch`` they live in this thread's reused buffer, valid
-    until the next scratch im2col."""
-    (sh, sw), (dh, dw) = stride, dilation
-    windows = sliding_window_view(xp, (dh * (KH - 1) + 1, dw * (KW - 1) + 1), axis=(2, 3))
-    windows = windows[:, :, :sh * (OH - 1) + 1:sh, :sw * (OW - 1) + 1:sw, ::dh, ::dw]
-    # (N, C, OH, OW, KH, KW) -> (C, KH, KW, N, OH, OW)
-    windows = windows.transpose(1, 4, 5, 0, 2, 3)
-    C, KH, KW, N, OH, OW = windows.shape
-    L = N * OH * OW
-    # Rows a multiple of 4 KiB apart collide in the cache while BLAS packs them: one cache line
-    # of padding per row made the forward GEMM 20% faster (e.g. 8 x 64 x 64 pixels per row).
-    row = L + (64 // xp.itemsize if L * xp.itemsize % 4096 == 0 else 0)
-    shape = (C * KH * KW, row)
-    buffer = _scratch_array(shape, xp.dtype) if scratch else np.empty(shape, dtype=xp.dtype)
-    cols = buffer[:, :L].reshape(windows.shape)
-    np.copyto(cols, windows)
-    return cols
+from .windows import im2col, window_slices
 
 
 def channel_major(a: np.ndarray) -> np.ndarray:
@@ -283,14 +233,20 @@ def _positive_pair(op: str, name: str, value) -> tuple:
     return p
 
 
-def _check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed: bool) -> None:
-    """Shared checks: ranks, dtypes, groups and channel counts, naming ``op`` and the shapes."""
+def check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed: bool,
+                   dims: int = 2) -> None:
+    """Shared checks: ranks (``dims`` spatial axes), dtypes, kernel size, groups and channel
+    counts, naming ``op`` and the shapes."""
     if not isinstance(x, Tensor) or not isinstance(weight, Tensor):
         raise TypeError(f"{op}: input and weight must be Tensors, got {type(x).__name__} and "
                         f"{type(weight).__name__}")
-    if x.ndim != 4 or weight.ndim != 4:
-        raise ValueError(f"{op}: expected a 4-D input (N, C, H, W) and a 4-D weight, got input "
-                         f"{x.shape} and weight {weight.shape}")
+    if x.ndim != dims + 2 or weight.ndim != dims + 2:
+        layout = "(N, C, H, W)" if dims == 2 else "(N, C, L)"
+        raise ValueError(f"{op}: expected a {dims + 2}-D input {layout} and a {dims + 2}-D "
+                         f"weight, got input {x.shape} and weight {weight.shape}")
+    if min(weight.shape[2:]) < 1:
+        raise ValueError(f"{op}: kernel size should be greater than zero, got weight "
+                         f"{weight.shape}")
     if x.dtype.kind != "f" or x.dtype != weight.dtype:
         raise TypeError(f"{op}: input and weight must share one floating dtype, got input "
                         f"{x.dtype} {x.shape} and weight {weight.dtype} {weight.shape}")
@@ -314,32 +270,33 @@ def _check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed
             raise TypeError(f"{op}: bias dtype {bias.dtype} differs from the input's {x.dtype}")
 
 
-def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, x_shape, w_shape):
+def _conv_padding(op: str, padding, kernel: tuple, stride: tuple, dilation: tuple, x_shape,
+                  w_shape):
     """conv2d's padding as (top, bottom, left, right). "same" pads d*(k-1) in total, the extra
     odd element after, as PyTorch does."""
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"conv2d: padding must be an int, a pair, 'same' or 'valid', got "
+            raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got "
                              f"{padding!r}")
         if stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions "
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
                              f"(stride={stride}, input {x_shape}, weight {w_shape})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
-    ph, pw = pair("conv2d", "padding", padding)
+    ph, pw = pair(op, "padding", padding)
     if ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
 
 
-def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
+def conv2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
            groups: int = 1) -> Tensor:
     """2-D convolution (cross-correlation) over an NCHW input, as ``torch.nn.functional.conv2d``.
 
     Args:
-        x: input (N, C, H, W), or (C, H, W) unbatched.
+        input: (N, C, H, W), or (C, H, W) unbatched.
         weight: filters (O, C/groups, KH, KW).
         bias: optional (O,).
         stride, dilation: an int or a pair (sh, sw) / (dh, dw).
@@ -351,29 +308,38 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, 
         OH = floor((H + pt + pb - dh*(KH-1) - 1) / sh) + 1 (likewise OW).
 
     Raises: ValueError / TypeError naming conv2d, the argument and the shapes.
+
+    Examples: ``F.conv2d(images, weight, bias, padding=1)``
     """
-    if isinstance(x, Tensor) and x.ndim == 3:
-        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    _check_operands("conv2d", x, weight, bias, groups, transposed=False)
-    stride = _positive_pair("conv2d", "stride", stride)
-    dilation = _positive_pair("conv2d", "dilation", dilation)
+    if isinstance(input, Tensor) and input.ndim == 3:
+        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
+                      groups).squeeze(0)
+    check_operands("conv2d", input, weight, bias, groups, transposed=False)
+    return convolve("conv2d", input, weight, bias, stride, padding, dilation, groups)
+
+
+def convolve(op: str, x: Tensor, weight: Tensor, bias, stride, padding, dilation,
+             groups: int) -> Tensor:
+    """``conv2d`` of checked operands (x (N, C, H, W)), its errors naming ``op``."""
+    stride = _positive_pair(op, "stride", stride)
+    dilation = _positive_pair(op, "dilation", dilation)
     kernel = weight.shape[2:]
-    pads = _conv_padding(padding, kernel, stride, dilation, x.shape, weight.shape)
+    pads = _conv_padding(op, padding, kernel, stride, dilation, x.shape, weight.shape)
     padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
     reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if padded[0] < reach[0] or padded[1] < reach[1]:
-        raise ValueError(f"conv2d: kernel size {kernel} (dilated {reach}) is larger than the "
+        raise ValueError(f"{op}: kernel size {kernel} (dilated {reach}) is larger than the "
                          f"padded input {padded} (input {x.shape}, weight {weight.shape})")
     return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
 
 
-def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
+def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
                      output_padding=0, groups: int = 1, dilation=1) -> Tensor:
     """2-D transposed convolution (the gradient of conv2d with respect to its input), as
     ``torch.nn.functional.conv_transpose2d``.
 
     Args:
-        x: input (N, C, H, W), or (C, H, W) unbatched.
+        input: (N, C, H, W), or (C, H, W) unbatched.
         weight: filters (C, O/groups, KH, KW).
         bias: optional (O,).
         stride, dilation: an int or a pair.
@@ -387,12 +353,14 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, p
         OH = (H - 1)*sh - 2*ph + dh*(KH - 1) + output_padding_h + 1 (likewise OW).
 
     Raises: ValueError / TypeError naming conv_transpose2d, the argument and the shapes.
+
+    Examples: ``F.conv_transpose2d(features, weight, stride=2)`` (upsampling by 2)
     """
-    op = "conv_transpose2d"
+    op, x = "conv_transpose2d", input
     if isinstance(x, Tensor) and x.ndim == 3:
         return conv_transpose2d(x.unsqueeze(0), weight, bias, stride, padding, output_padding,
                                 groups, dilation).squeeze(0)
-    _check_operands(op, x, weight, bias, groups, transposed=True)
+    check_operands(op, x, weight, bias, groups, transposed=True)
     stride = _positive_pair(op, "stride", stride)
     dilation = _positive_pair(op, "dilation", dilation)
     padding, output_padding = pair(op, "padding", padding), pair(op, "output_padding",

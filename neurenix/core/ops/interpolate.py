@@ -1,16 +1,17 @@
-"""Resizing with PyTorch's ``F.interpolate`` semantics: nearest, nearest-exact, (bi)linear, bicubic.
+"""Resizing with PyTorch's ``F.interpolate`` semantics: nearest, nearest-exact, (bi)linear, bicubic,
+area.
 
 Every mode is linear in x, so each backward pass is the adjoint resize, itself an op whose own
 backward is the forward resize again: gradients are differentiable to any order.
 
 (Bi)linear and bicubic resizing are separable linear maps, so an (N, C, H, W) input becomes
-out = Ah @ x @ Aw^T with small interpolation matrices Ah (OH, H) and Aw (OW, W), and the
-backward pass is the same op with the transposed matrices, Ah^T @ dL/dout @ Aw. Two BLAS matrix
-products beat gathering the 2 or 4 taps and scattering them back with np.add.at by 5-12x. The
-matrices are built in the input dtype from PyTorch's source-index formulas, so float32 results
-match its float32 arithmetic. Nearest modes gather rows and columns (``NearestResize``); their
-adjoint (``NearestScatter``) sums each run of output rows that copied one input row
-(np.add.reduceat: the indices never decrease), and its adjoint is the gather again.
+out = Ah @ x @ Aw^T with small interpolation matrices Ah (OH, H) and Aw (OW, W)
+(``separable.SeparableResize``, whose backward uses the transposed matrices). The matrices are
+built in the input dtype from PyTorch's source-index formulas, so float32 results match its
+float32 arithmetic. Nearest modes gather rows and columns (``NearestResize``); their adjoint
+(``NearestScatter``) sums each run of output rows that copied one input row (np.add.reduceat:
+the indices never decrease), and its adjoint is the gather again. "area" is adaptive average
+pooling to the output size, as in PyTorch.
 """
 import math
 
@@ -18,51 +19,10 @@ import numpy as np
 
 from ..autograd import Function
 from ..tensor import Tensor
+from .adaptive_pool import adaptive_avg_pool2d
+from .separable import SeparableResize
 
 _CUBIC_A = -0.75  # PyTorch's (and OpenCV's) bicubic convolution constant
-
-
-def _resize_last(x: np.ndarray, A: np.ndarray) -> np.ndarray:
-    """x (..., n) @ A^T (n, m): one GEMM over every row of x."""
-    return (x.reshape(-1, x.shape[-1]) @ A.T).reshape(x.shape[:-1] + (A.shape[0],))
-
-
-def _product(x: np.ndarray, Ah: np.ndarray, Aw: np.ndarray) -> np.ndarray:
-    """Ah @ x @ Aw^T over the last two axes of (N, C, H, W), in the cheaper order.
-
-    Each axis is resized by ONE tall GEMM, the other axis moved out of the way by a transposed
-    copy. Resizing H as N*C small products (np.matmul(Ah, x)) is faster on an idle machine,
-    but each of those calls synchronises OpenBLAS's threads, and on shared cores the hundreds
-    of calls measured tens of times slower."""
-    H, W = x.shape[2:]
-    OH, OW = Ah.shape[0], Aw.shape[0]
-    if H * OW * (W + OH) <= OH * W * (H + OW):  # resize W first
-        y = _resize_last(x, Aw).swapaxes(2, 3)  # (N, C, OW, H)
-        return np.ascontiguousarray(_resize_last(np.ascontiguousarray(y), Ah).swapaxes(2, 3))
-    y = _resize_last(np.ascontiguousarray(x.swapaxes(2, 3)), Ah)  # (N, C, W, OH)
-    return _resize_last(np.ascontiguousarray(y.swapaxes(2, 3)), Aw)
-
-
-class SeparableResize(Function):
-    """out = Ah @ x @ Aw^T.  dL/dx = Ah^T @ dL/dout @ Aw: the same op with the transposed
-    matrices, so the backward of the backward is this resize again."""
-
-    __slots__ = ("Ah", "Aw")
-
-    @staticmethod
-    def forward(ctx, x, Ah, Aw):
-        ctx.Ah, ctx.Aw = Ah, Aw  # constants: the gradient flows through x alone
-        return _product(x, Ah, Aw)
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return SeparableResize.apply(grad_out, ctx.Ah.T, ctx.Aw.T), None, None
-
-
-def separable_resize(x: Tensor, Ah: np.ndarray, Aw: np.ndarray) -> Tensor:
-    """``Ah @ x @ Aw^T`` for x (N, C, H, W), Ah (OH, H), Aw (OW, W) of x's dtype: any separable
-    linear resampling (interpolation, adaptive average pooling)."""
-    return SeparableResize.apply(x, Ah, Aw)
 
 
 def _fold_runs(grad: np.ndarray, index: np.ndarray, n: int, axis: int) -> np.ndarray:
@@ -187,7 +147,7 @@ def _cubic_matrix(n_in: int, n_out: int, scale_factor, align_corners: bool, dtyp
     return A
 
 
-_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic")
+_MODES = ("nearest", "nearest-exact", "linear", "bilinear", "bicubic", "area")
 
 
 def _resize_args(x, size, scale_factor, mode, align_corners, recompute_scale_factor) -> tuple:
@@ -202,8 +162,8 @@ def _resize_args(x, size, scale_factor, mode, align_corners, recompute_scale_fac
             dims not in (1, 2):
         raise ValueError(f"interpolate: mode {mode!r} got a {x.ndim}-D input {x.shape}; linear "
                          "needs 3-D (N, C, W), bilinear and bicubic 4-D (N, C, H, W), nearest "
-                         "modes either")
-    if align_corners is not None and mode.startswith("nearest"):
+                         "modes and area either")
+    if align_corners is not None and mode not in ("linear", "bilinear", "bicubic"):
         raise ValueError("interpolate: align_corners option can only be set with the "
                          f"interpolating modes: linear | bilinear | bicubic (mode {mode!r})")
     if (size is None) == (scale_factor is None):
@@ -224,44 +184,59 @@ def _resize_args(x, size, scale_factor, mode, align_corners, recompute_scale_fac
         out = tuple(math.floor(n * float(s)) for n, s in zip(x.shape[2:], scales))
         if recompute_scale_factor:  # the index formulas then use in/out instead of 1/scale
             scales = (None,) * dims
-    if len(out) != dims or not all(isinstance(o, (int, np.integer)) and o > 0 for o in out):
-        raise ValueError(f"interpolate: the output size {out} must hold {dims} positive ints "
-                         f"(input {x.shape}, size={size!r}, scale_factor={scale_factor!r})")
+    if len(out) != dims or not all(isinstance(o, (int, np.integer)) for o in out):
+        raise ValueError(f"interpolate: the output size {out} must hold {dims} ints (input "
+                         f"{x.shape}, size={size!r}, scale_factor={scale_factor!r})")
+    # PyTorch's zero-size rules: an empty batch resizes to an empty batch, but an empty image
+    # or output has no pixels to interpolate from or to, and (except for area, which is
+    # adaptive pooling) neither has an input without channels
+    if min(x.shape[2:]) < 1 or min(out) < 1:
+        raise ValueError(f"interpolate: input and output sizes should be greater than 0, got "
+                         f"input {x.shape} and output size {out}")
+    if x.shape[1] == 0 and mode != "area":
+        raise ValueError(f"interpolate: non-empty data expected (only the batch dimension may "
+                         f"be 0), got input {x.shape} for mode {mode!r}")
     return tuple(int(o) for o in out), tuple(None if s is None else float(s) for s in scales)
 
 
-def interpolate(x: Tensor, size=None, scale_factor=None, mode: str = "nearest",
+def interpolate(input: Tensor, size=None, scale_factor=None, mode: str = "nearest",
                 align_corners=None, recompute_scale_factor=None) -> Tensor:
-    """Resize the spatial dimensions of ``x``, as ``torch.nn.functional.interpolate``.
+    """Resize the spatial dimensions of ``input``, as ``torch.nn.functional.interpolate``.
 
     Args:
-        x: input (N, C, H, W), or (N, C, W) for ``"linear"`` and the nearest modes.
+        input: (N, C, H, W), or (N, C, W) for ``"linear"``, the nearest modes and area.
         size: output size, an int or one int per spatial dimension.
         scale_factor: a float or one per spatial dimension; the output size is
             floor(input size * scale_factor). Give exactly one of size and scale_factor.
         mode: ``"nearest"`` (source index floor(dst * scale), PyTorch's legacy rule),
             ``"nearest-exact"`` (floor((dst + 0.5) * scale), half-pixel centres), ``"linear"``,
-            ``"bilinear"`` or ``"bicubic"`` (A = -0.75, border indices clamped).
+            ``"bilinear"``, ``"bicubic"`` (A = -0.75, border indices clamped) or ``"area"``
+            (the mean over PyTorch's adaptive bins: ``adaptive_avg_pool2d`` to the output size).
         align_corners: for the interpolating modes, map corner pixel centres onto each other
             (True) or use half-pixel centres (False, the default when None).
         recompute_scale_factor: with scale_factor, let the index formulas use the computed
             output size (in/out) instead of 1/scale_factor.
 
-    Shape: (N, C, H, W) -> (N, C, OH, OW); the dtype is kept.
+    Shape: (N, C, H, W) -> (N, C, OH, OW); the dtype is kept. A batch of 0 gives a batch of 0;
+        an empty image, an empty output size, or (but for area) 0 channels is refused.
 
     Raises: ValueError naming interpolate, the argument and the shapes.
+
+    Examples: ``F.interpolate(x, scale_factor=2, mode="bilinear")``
     """
-    out_size, scales = _resize_args(x, size, scale_factor, mode, align_corners,
+    out_size, scales = _resize_args(input, size, scale_factor, mode, align_corners,
                                     recompute_scale_factor)
-    if x.ndim == 3:  # a 1-D resize is a 2-D one over a height of 1
+    if input.ndim == 3:  # a 1-D resize is a 2-D one over a height of 1
         mode = "bilinear" if mode == "linear" else mode
-        return _resize(x.unsqueeze(2), (1,) + out_size, (None,) + scales, mode,
+        return _resize(input.unsqueeze(2), (1,) + out_size, (None,) + scales, mode,
                        bool(align_corners)).squeeze(2)
-    return _resize(x, out_size, scales, mode, bool(align_corners))
+    return _resize(input, out_size, scales, mode, bool(align_corners))
 
 
 def _resize(x: Tensor, out_size: tuple, scales: tuple, mode: str, align_corners: bool) -> Tensor:
     (H, W), (OH, OW) = x.shape[2:], out_size
+    if mode == "area":
+        return adaptive_avg_pool2d(x, out_size)
     if mode.startswith("nearest"):
         exact = mode == "nearest-exact"
         return NearestResize.apply(x, _nearest_index(H, OH, scales[0], exact),

@@ -26,17 +26,23 @@ from ..autograd import Function
 from ..tensor import Tensor
 
 
+def _rows(a: np.ndarray) -> tuple:
+    """(N, C, L) of an (N, C, *) array: explicit sizes, never -1, which an empty array (N = 0)
+    leaves NumPy unable to infer."""
+    return a.shape[0], a.shape[1], int(np.prod(a.shape[2:]))
+
+
 def _channel_sum(a: np.ndarray) -> np.ndarray:
     """sum of (N, C, *) over every axis but C, as (C,) (einsum: several times faster than
     a.sum(axis=(0, 2, 3)) on NCHW)."""
-    return np.einsum("ncl->c", a.reshape(a.shape[0], a.shape[1], -1))
+    return np.einsum("ncl->c", a.reshape(_rows(a)))
 
 
 def _channel_dot(a: np.ndarray, b: np.ndarray) -> np.ndarray:
     """sum of a * b over every axis but C, as (C,): one batched matrix product per channel,
     faster than a temporary product and exact to float32 rounding."""
-    n, c = a.shape[:2]
-    return np.matmul(a.reshape(n, c, 1, -1), b.reshape(n, c, -1, 1)).reshape(n, c).sum(axis=0)
+    n, c, m = _rows(a)
+    return np.matmul(a.reshape(n, c, 1, m), b.reshape(n, c, m, 1)).reshape(n, c).sum(axis=0)
 
 
 def _per_channel(v, ndim: int):
@@ -53,6 +59,16 @@ def _normalized(x: Tensor, eps: float) -> Tensor:
 def _channel_total(t: Tensor) -> Tensor:
     """Sum of ``t`` over every axis but C as (C, 1, ..., 1), on the graph."""
     return _per_channel(ChannelSum.apply(t), t.ndim)
+
+
+def batch_statistics(x: np.ndarray, eps: float) -> tuple:
+    """(x - mean, mean, var, 1 / sqrt(var + eps)) per channel of (N, C, *): the statistics
+    over every axis but C, the variance biased."""
+    m = x.size // x.shape[1]
+    mean = _channel_sum(x) / m
+    xc = x - _per_channel(mean, x.ndim)
+    var = _channel_dot(xc, xc) / m
+    return xc, mean, var, 1 / np.sqrt(var + eps)
 
 
 class ChannelSum(Function):
@@ -83,10 +99,7 @@ class BatchNormTrain(Function):
     @staticmethod
     def forward(ctx, x, w, b, running_mean, running_var, momentum, eps):
         m = x.size // x.shape[1]
-        mean = _channel_sum(x) / m
-        xc = x - _per_channel(mean, x.ndim)
-        var = _channel_dot(xc, xc) / m
-        invstd = 1 / np.sqrt(var + eps)
+        xc, mean, var, invstd = batch_statistics(x, eps)
         scale = invstd if w is None else w * invstd
         out = xc * _per_channel(scale, x.ndim)
         if b is not None:
@@ -262,6 +275,10 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
         eps: added to the variance for stability.
     Shape: output is input's shape.
     Raises: ValueError when shapes disagree, or when training on one value per channel.
+        An empty input (N = 0) gives an empty output and leaves the running statistics
+        alone, as in PyTorch.
+
+    Examples: ``F.batch_norm(x, running_mean, running_var, training=True)``
     """
     if input.ndim < 2:
         raise ValueError(f"batch_norm: input must be (N, C) or (N, C, *), got shape {input.shape}")
@@ -281,6 +298,9 @@ def batch_norm(input: Tensor, running_mean, running_var, weight=None, bias=None,
                              f"training, got input of shape {input.shape}")
         if (running_mean is None) != (running_var is None):
             raise ValueError("batch_norm: give both running_mean and running_var, or neither")
+        if input.numel() == 0:  # no values, no statistics: the affine map of nothing
+            return BatchNormEval.apply(input, weight, bias, np.zeros(c, input.dtype),
+                                       np.ones(c, input.dtype), eps)
         return BatchNormTrain.apply(
             input, weight, bias, None if running_mean is None else running_mean.data,
             None if running_var is None else running_var.data, momentum, eps)

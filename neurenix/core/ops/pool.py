@@ -1,7 +1,7 @@
-"""2-D max and average pooling, fixed-window and adaptive, with PyTorch's size rules.
+"""2-D max and average pooling over fixed windows, with PyTorch's size rules.
 
 A fixed-window pool loops over the KH*KW kernel positions (never over pixels): position (i, j)
-sees one strided slab of the padded input (``conv.window_slices``), and the pool is a running
+sees one strided slab of the padded input (``windows.window_slices``), and the pool is a running
 maximum or sum of those slabs.
 
 With its argmax fixed, every pool is linear in x, so its backward is a linear op of its own
@@ -13,21 +13,16 @@ whose backward is the pool's again; gradients are differentiable to any order:
   the adjoint, as conv's col2im: one slab addition per kernel position), and that op's
   backward is average pooling with the same windows and divisors.
 
-Adaptive pooling uses PyTorch's bins: output i along an axis of n inputs and m outputs pools
-inputs [floor(i*n/m), ceil((i+1)*n/m)). When all bins have one size and one step, and the
-kernel has no more positions than the output (global pooling has 1 output for H*W positions),
-it is a fixed-window pool. Otherwise average pooling is a product with small averaging matrices
-(the mean over a rectangle is a mean over rows of means over columns: ``separable_resize``, whose
-adjoint is the transposed product), and max pooling reduces the columns then the rows, one bin
-at a time (a loop over output rows / columns only), and shares max pooling's scatter.
+``max_pool2d(..., return_indices=True)`` also returns each maximum's flat position h * W + w
+in its (H, W) plane, PyTorch's indices, which ``max_unpool2d`` (``unpool.py``) scatters back.
+Adaptive pooling is in ``adaptive_pool.py``, 1-D pooling in ``pool1d.py``.
 """
 import numpy as np
 
 from .._shapes import pair
 from ..autograd import Function
 from ..tensor import Tensor
-from .conv import window_slices
-from .interpolate import separable_resize
+from .windows import window_slices
 from .pad import constant_pad_array
 
 
@@ -82,6 +77,30 @@ def _argmax_positions(argmax, x_shape, kernel, stride, padding, dilation) -> np.
     return index if sees_input.all() else np.where(sees_input, index, H * W)
 
 
+def _window_maxima(x, kernel, stride, padding, dilation, out_size) -> tuple:
+    """(out, argmax): the maximum of each window of ``x`` and the kernel position i * KW + j of
+    its first maximum (a running maximum over the KH*KW strided slabs)."""
+    (KH, KW), (OH, OW) = kernel, out_size
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    xp = constant_pad_array(x, _pad_widths(x.shape[2:], padding, reach, out_size, stride),
+                            -np.inf)
+    out = argmax = None
+    for i in range(KH):
+        for j in range(KW):
+            slab = xp[(..., *window_slices(i, j, OH, OW, stride, dilation))]
+            if out is None:
+                out = slab.copy()
+                argmax = np.zeros(out.shape, dtype=np.min_scalar_type(KH * KW - 1))
+                continue
+            better = slab > out
+            better |= np.isnan(slab)  # NaN wins and stays, as in PyTorch
+            np.copyto(out, slab, where=better)
+            argmax[better] = i * KW + j
+    if xp is not x and np.isneginf(out).any():
+        _first_inside(argmax, out, x.shape[2:], kernel, stride, padding, dilation)
+    return out, argmax
+
+
 class MaxPool2dOp(Function):
     """out = max over each window.  dL/dx = dL/dout scattered to the first position holding
     each window's maximum (PyTorch's choice): ``ScatterToArgmax``."""
@@ -90,24 +109,7 @@ class MaxPool2dOp(Function):
 
     @staticmethod
     def forward(ctx, x, kernel, stride, padding, dilation, out_size):
-        (KH, KW), (OH, OW) = kernel, out_size
-        reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-        xp = constant_pad_array(x, _pad_widths(x.shape[2:], padding, reach, out_size, stride),
-                                -np.inf)
-        out = argmax = None
-        for i in range(KH):
-            for j in range(KW):
-                slab = xp[(..., *window_slices(i, j, OH, OW, stride, dilation))]
-                if out is None:
-                    out = slab.copy()
-                    argmax = np.zeros(out.shape, dtype=np.min_scalar_type(KH * KW - 1))
-                    continue
-                better = slab > out
-                better |= np.isnan(slab)  # NaN wins and stays, as in PyTorch
-                np.copyto(out, slab, where=better)
-                argmax[better] = i * KW + j
-        if xp is not x and np.isneginf(out).any():
-            _first_inside(argmax, out, x.shape[2:], kernel, stride, padding, dilation)
+        out, argmax = _window_maxima(x, kernel, stride, padding, dilation, out_size)
         ctx.kernel, ctx.stride, ctx.padding, ctx.dilation = kernel, stride, padding, dilation
         # the kernel position of each maximum (one byte each); the flat positions the scatter
         # needs are rebuilt from it in backward rather than kept, eight times larger, in the graph
@@ -157,12 +159,31 @@ class GatherAtArgmax(Function):
     def forward(ctx, x, index):
         ctx.index, ctx.x_shape = index, x.shape
         N, C = x.shape[:2]
-        planes = np.concatenate((x.reshape(N, C, -1), np.zeros((N, C, 1), x.dtype)), axis=2)
-        return np.take_along_axis(planes, index.reshape(N, C, -1), axis=2).reshape(index.shape)
+        # explicit sizes, never -1: NumPy cannot infer one for an empty batch
+        planes = np.concatenate((x.reshape(N, C, int(np.prod(x.shape[2:]))),
+                                 np.zeros((N, C, 1), x.dtype)), axis=2)
+        index_planes = index.reshape(N, C, int(np.prod(index.shape[2:])))
+        return np.take_along_axis(planes, index_planes, axis=2).reshape(index.shape)
 
     @staticmethod
     def backward(ctx, grad_out):
         return ScatterToArgmax.apply(grad_out, ctx.index, ctx.x_shape), None
+
+
+class MaxPoolIndices(Function):
+    """out = the flat positions h * W + w (int64) of the window maxima of x, the indices of
+    ``max_pool2d(..., return_indices=True)``. Not differentiable; an op of its own (finding
+    the maxima again) so that an exporter sees them computed from x."""
+
+    @staticmethod
+    def forward(ctx, x, kernel, stride, padding, dilation, out_size):
+        _, argmax = _window_maxima(x, kernel, stride, padding, dilation, out_size)
+        return _argmax_positions(argmax, x.shape, kernel, stride, padding,
+                                 dilation).astype(np.int64)
+
+    @staticmethod
+    def backward(ctx, grad_out):  # unreachable: x is detached, so nothing requires grad
+        return None, None, None
 
 
 class AvgPool2dOp(Function):
@@ -235,7 +256,7 @@ def _avg_divisor(x_size: tuple, kernel, stride, padding, out_size, count_include
     return np.multiply.outer(lengths[0], lengths[1]).astype(dtype)
 
 
-def _pool_args(op: str, x, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
+def pool_args(op: str, x, kernel_size, stride, padding, dilation, ceil_mode) -> tuple:
     """Validated (kernel, stride, padding, dilation, out_size) for a fixed-window pool."""
     if not isinstance(x, Tensor) or x.ndim != 4 or x.dtype.kind != "f":
         raise ValueError(f"{op}: expected a floating 4-D input (N, C, H, W) or 3-D (C, H, W), "
@@ -259,42 +280,61 @@ def _pool_args(op: str, x, kernel_size, stride, padding, dilation, ceil_mode) ->
     return kernel, stride, padding, dilation, out_size
 
 
-def _batched(fn, x, *args):
-    """Apply a pool written for (N, C, H, W) to an unbatched (C, H, W) input too."""
+def batched(fn, x, *args):
+    """Apply a pool written for (N, C, H, W) to an unbatched (C, H, W) input too: the result
+    (or each result) of ``fn`` on a batch of one; None for any other input."""
     if isinstance(x, Tensor) and x.ndim == 3:
-        return fn(x.unsqueeze(0), *args).squeeze(0)
+        out = fn(x.unsqueeze(0), *args)
+        return tuple(t.squeeze(0) for t in out) if isinstance(out, tuple) else out.squeeze(0)
     return None
 
 
-def max_pool2d(x: Tensor, kernel_size, stride=None, padding=0, dilation=1,
-               ceil_mode: bool = False) -> Tensor:
+def max_pool2d(input: Tensor, kernel_size, stride=None, padding=0, dilation=1,
+               ceil_mode: bool = False, return_indices: bool = False):
     """2-D max pooling, as ``torch.nn.functional.max_pool2d``.
 
     Args:
-        x: input (N, C, H, W) or (C, H, W).
+        input: (N, C, H, W) or (C, H, W).
         kernel_size, stride (default: kernel_size), padding, dilation: an int or a pair.
             Padding (implicitly -inf) is at most half the kernel size.
         ceil_mode: round the output size up, keeping only windows that start inside the input
             or its left padding.
+        return_indices: also return where each maximum is, as its flat position h * W + w in
+            its (H, W) plane (the first maximum of a window), for ``max_unpool2d``.
 
     Shape: (N, C, H, W) -> (N, C, OH, OW) with
-        OH = floor_or_ceil((H + 2*ph - dh*(KH-1) - 1) / sh) + 1 (likewise OW).
+        OH = floor_or_ceil((H + 2*ph - dh*(KH-1) - 1) / sh) + 1 (likewise OW); indices have the
+        output's shape, dtype int64.
+
+    Returns: the pooled tensor, or (pooled, indices) with ``return_indices``.
 
     Raises: ValueError naming max_pool2d, the argument and the shapes.
+
+    Examples: ``out, indices = F.max_pool2d(x, 2, return_indices=True)``
     """
-    batched = _batched(max_pool2d, x, kernel_size, stride, padding, dilation, ceil_mode)
-    if batched is not None:
-        return batched
-    args = _pool_args("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
-    return MaxPool2dOp.apply(x, *args)
+    unbatched = batched(max_pool2d, input, kernel_size, stride, padding, dilation, ceil_mode,
+                        return_indices)
+    if unbatched is not None:
+        return unbatched
+    return max_pool("max_pool2d", input, kernel_size, stride, padding, dilation, ceil_mode,
+                    return_indices)
 
 
-def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
+def max_pool(op: str, x: Tensor, kernel_size, stride, padding, dilation, ceil_mode: bool,
+             return_indices: bool):
+    """``max_pool2d`` of a batched (N, C, H, W) input, its errors naming ``op``."""
+    args = pool_args(op, x, kernel_size, stride, padding, dilation, ceil_mode)
+    out = MaxPool2dOp.apply(x, *args)
+    # x detached: the indices are integers and never require grad
+    return (out, MaxPoolIndices.apply(x.detach(), *args)) if return_indices else out
+
+
+def avg_pool2d(input: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool = False,
                count_include_pad: bool = True, divisor_override=None) -> Tensor:
     """2-D average pooling, as ``torch.nn.functional.avg_pool2d``.
 
     Args:
-        x: input (N, C, H, W) or (C, H, W).
+        input: (N, C, H, W) or (C, H, W).
         kernel_size, stride (default: kernel_size), padding: an int or a pair. Padding (zeros)
             is at most half the kernel size.
         ceil_mode: round the output size up (see ``max_pool2d``).
@@ -305,143 +345,24 @@ def avg_pool2d(x: Tensor, kernel_size, stride=None, padding=0, ceil_mode: bool =
     Shape: (N, C, H, W) -> (N, C, OH, OW), OH = floor_or_ceil((H + 2*ph - KH) / sh) + 1.
 
     Raises: ValueError naming avg_pool2d, the argument and the shapes.
+
+    Examples: ``F.avg_pool2d(x, 3, stride=2, padding=1)``
     """
-    batched = _batched(avg_pool2d, x, kernel_size, stride, padding, ceil_mode,
-                       count_include_pad, divisor_override)
-    if batched is not None:
-        return batched
-    kernel, stride, padding, _, out_size = _pool_args("avg_pool2d", x, kernel_size, stride,
-                                                      padding, 1, ceil_mode)
+    unbatched = batched(avg_pool2d, input, kernel_size, stride, padding, ceil_mode,
+                        count_include_pad, divisor_override)
+    if unbatched is not None:
+        return unbatched
+    return avg_pool("avg_pool2d", input, kernel_size, stride, padding, ceil_mode,
+                    count_include_pad, divisor_override)
+
+
+def avg_pool(op: str, x: Tensor, kernel_size, stride, padding, ceil_mode: bool,
+             count_include_pad: bool, divisor_override) -> Tensor:
+    """``avg_pool2d`` of a batched (N, C, H, W) input, its errors naming ``op``."""
+    kernel, stride, padding, _, out_size = pool_args(op, x, kernel_size, stride, padding, 1,
+                                                     ceil_mode)
     if divisor_override is not None and divisor_override == 0:
-        raise ValueError(f"avg_pool2d: divisor_override must be non-zero (input {x.shape})")
+        raise ValueError(f"{op}: divisor_override must be non-zero (input {x.shape})")
     divisor = _avg_divisor(x.shape[2:], kernel, stride, padding, out_size, count_include_pad,
                            divisor_override, x.dtype)
     return AvgPool2dOp.apply(x, kernel, stride, padding, out_size, divisor)
-
-
-def _bin_max(x: np.ndarray, starts: np.ndarray, ends: np.ndarray) -> tuple:
-    """Max over the bins [starts[o], ends[o]) of the last axis: (values, absolute argmax)."""
-    out = np.empty(x.shape[:-1] + (len(starts),), dtype=x.dtype)
-    argmax = np.empty(out.shape, dtype=np.intp)
-    for o, (start, end) in enumerate(zip(starts, ends)):
-        segment = x[..., start:end]
-        first = segment.argmax(axis=-1)[..., None]  # the first maximum, as in PyTorch
-        out[..., o] = np.take_along_axis(segment, first, axis=-1)[..., 0]
-        argmax[..., o] = first[..., 0] + start
-    return out, argmax
-
-
-class AdaptiveMaxPool2dOp(Function):
-    """out = max over each adaptive bin, taken over columns then rows (a max over a rectangle
-    is a max of row maxima; the first row-major maximum wins, as in PyTorch).
-    dL/dx = dL/dout scattered to each bin's maximum: ``ScatterToArgmax``."""
-
-    __slots__ = ("x_shape", "index")
-
-    @staticmethod
-    def forward(ctx, x, bins_h, bins_w):
-        columns, argmax_w = _bin_max(x, *bins_w)  # (N, C, H, OW)
-        rows, argmax_h = _bin_max(np.swapaxes(columns, 2, 3), *bins_h)  # (N, C, OW, OH)
-        argmax_h = np.swapaxes(argmax_h, 2, 3)  # (N, C, OH, OW): the row of each maximum
-        argmax_w = np.take_along_axis(argmax_w, argmax_h, axis=2)  # its column in that row
-        ctx.x_shape, ctx.index = x.shape, argmax_h * x.shape[3] + argmax_w
-        return np.ascontiguousarray(np.swapaxes(rows, 2, 3))
-
-    @staticmethod
-    def backward(ctx, grad_out):
-        return ScatterToArgmax.apply(grad_out, ctx.index, ctx.x_shape), None, None
-
-
-def _adaptive_bins(n: int, m: int) -> tuple:
-    """PyTorch's adaptive bins of an axis of n inputs and m outputs:
-    [floor(i*n/m), ceil((i+1)*n/m))."""
-    i = np.arange(m)
-    return (i * n) // m, ((i + 1) * n + m - 1) // m
-
-
-def _as_window(bins: list, shape: tuple):
-    """(kernel, stride) pairs when the bins are the windows of an ordinary pool with a short
-    kernel loop (no more kernel positions than outputs: global pooling is not), else None."""
-    windows = []
-    for (starts, ends), n in zip(bins, shape):
-        sizes, steps = ends - starts, np.diff(starts)
-        kernel = int(sizes[0])
-        stride = int(steps[0]) if len(steps) else n
-        if not ((sizes == kernel).all() and (steps == stride).all() and stride >= 1):
-            return None
-        windows.append((kernel, stride))
-    (KH, SH), (KW, SW) = windows
-    if KH * KW > len(bins[0][0]) * len(bins[1][0]):
-        return None
-    return (KH, KW), (SH, SW)
-
-
-def _adaptive_args(op: str, x: Tensor, output_size) -> tuple:
-    """Validated output size and per-axis bins; ``None`` entries keep the input size."""
-    if not isinstance(x, Tensor) or x.ndim != 4 or x.dtype.kind != "f":
-        raise ValueError(f"{op}: expected a floating 4-D input (N, C, H, W) or 3-D (C, H, W), "
-                         f"got {getattr(x, 'shape', type(x).__name__)}")
-    size = (output_size,) * 2 if output_size is None or isinstance(
-        output_size, (int, np.integer)) else tuple(output_size)
-    if len(size) != 2:
-        raise ValueError(f"{op}: output_size must be an int or a pair, got {output_size!r}")
-    size = tuple(n if s is None else s for s, n in zip(size, x.shape[2:]))
-    if not all(isinstance(s, (int, np.integer)) and s > 0 for s in size) or min(x.shape[2:]) < 1:
-        raise ValueError(f"{op}: output_size {output_size!r} must be positive ints and the "
-                         f"input {x.shape} non-empty")
-    size = (int(size[0]), int(size[1]))
-    return size, [_adaptive_bins(n, m) for n, m in zip(x.shape[2:], size)]
-
-
-def _averaging_matrix(starts: np.ndarray, ends: np.ndarray, n: int, dtype) -> np.ndarray:
-    """(m, n): row o averages the inputs [starts[o], ends[o])."""
-    j = np.arange(n)
-    inside = (j >= starts[:, None]) & (j < ends[:, None])
-    return (inside / (ends - starts)[:, None]).astype(dtype)
-
-
-def adaptive_avg_pool2d(x: Tensor, output_size) -> Tensor:
-    """2-D adaptive average pooling, as ``torch.nn.functional.adaptive_avg_pool2d``.
-
-    Args:
-        x: input (N, C, H, W) or (C, H, W).
-        output_size: an int or a pair (OH, OW); a None entry keeps that input size. Output i
-            averages inputs [floor(i*H/OH), ceil((i+1)*H/OH)) (likewise along W).
-
-    Shape: (N, C, H, W) -> (N, C, OH, OW), any sizes (e.g. 7 x 9 -> 3 x 2).
-
-    Raises: ValueError naming adaptive_avg_pool2d and the shapes.
-    """
-    batched = _batched(adaptive_avg_pool2d, x, output_size)
-    if batched is not None:
-        return batched
-    size, bins = _adaptive_args("adaptive_avg_pool2d", x, output_size)
-    window = _as_window(bins, x.shape[2:])
-    if window is not None:
-        kernel, stride = window
-        return AvgPool2dOp.apply(x, kernel, stride, (0, 0), size, kernel[0] * kernel[1])
-    return separable_resize(x, *(_averaging_matrix(*b, n, x.dtype)
-                                 for b, n in zip(bins, x.shape[2:])))
-
-
-def adaptive_max_pool2d(x: Tensor, output_size) -> Tensor:
-    """2-D adaptive max pooling, as ``torch.nn.functional.adaptive_max_pool2d``.
-
-    Args:
-        x: input (N, C, H, W) or (C, H, W).
-        output_size: an int or a pair (OH, OW); a None entry keeps that input size. Output i
-            takes the max over inputs [floor(i*H/OH), ceil((i+1)*H/OH)) (likewise along W).
-
-    Shape: (N, C, H, W) -> (N, C, OH, OW), any sizes.
-
-    Raises: ValueError naming adaptive_max_pool2d and the shapes.
-    """
-    batched = _batched(adaptive_max_pool2d, x, output_size)
-    if batched is not None:
-        return batched
-    size, bins = _adaptive_args("adaptive_max_pool2d", x, output_size)
-    window = _as_window(bins, x.shape[2:])
-    if window is not None:
-        kernel, stride = window
-        return MaxPool2dOp.apply(x, kernel, stride, (0, 0), (1, 1), size)
-    return AdaptiveMaxPool2dOp.apply(x, bins[0], bins[1])
