@@ -50,8 +50,11 @@ def broadcast_shapes(op: str, *shapes: tuple) -> tuple:
 
 
 def pair(op: str, name: str, value) -> tuple:
-    """An int or a pair of ints as a pair: kernel_size=3 -> (3, 3)."""
-    if isinstance(value, (int, np.integer)):
+    """An int, a one-element sequence or a pair of ints as a pair: kernel_size=3 -> (3, 3),
+    padding=(1,) -> (1, 1) (PyTorch's functional forms expand a single value too)."""
+    if isinstance(value, (tuple, list)) and len(value) == 1:
+        value = value[0]
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         return (int(value), int(value))
     value = tuple(value) if isinstance(value, (tuple, list)) else (value,)
     if len(value) != 2 or not all(isinstance(v, (int, np.integer)) for v in value):

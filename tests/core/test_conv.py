@@ -375,3 +375,15 @@ def test_conv_transpose2d_errors_name_the_op_and_shapes():
             nx.zeros(1, 4, 1, 1), nx.zeros(4, 2, 1, 1), padding=1)
     _raises(["conv_transpose2d", "bias", "(6,)"], nx.conv_transpose2d, nx.zeros(1, 4, 5, 5),
             nx.zeros(4, 3, 3, 3), nx.zeros(5), groups=2)
+
+
+@pytest.mark.parametrize("fn", [
+    lambda lib, x, w: lib.nn.functional.conv2d(x, w, padding=(1,), stride=(2,), dilation=(1,)),
+    lambda lib, x, w: lib.nn.functional.max_pool2d(x, (2,), stride=(1,)),
+    lambda lib, x, w: lib.nn.functional.avg_pool2d(x, (3,), padding=(1,)),
+])
+def test_a_one_element_size_is_expanded_as_pytorch(fn):
+    torch = pytest.importorskip("torch")
+    rng = np.random.default_rng(0)
+    x, w = rng.standard_normal((1, 2, 6, 5)), rng.standard_normal((3, 2, 3, 3))
+    assert_matches(torch, fn, x, w)
