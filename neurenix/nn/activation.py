@@ -1,8 +1,7 @@
 """Activation layers: each wraps one function of ``neurenix.nn.functional``.
 
-``inplace`` is accepted where PyTorch has it and shown in the repr as PyTorch shows it. ReLU,
-LeakyReLU and SiLU always return a new tensor; the others (ReLU6, Hardtanh, ELU, SELU, Mish,
-Hardswish, Hardsigmoid) write into their input with ``inplace=True``, as PyTorch does (see
+``inplace`` is accepted where PyTorch has it and shown in the repr as PyTorch shows it; with
+``inplace=True`` a layer writes into its input, as PyTorch does (see
 ``tensor_methods/inplace.py`` for how that is recorded in the graph).
 """
 import warnings
@@ -33,18 +32,19 @@ class _InplaceActivation(Module):
 class ReLU(_InplaceActivation):
     """max(x, 0) elementwise; the gradient at 0 is 0.
 
-    Args: inplace: accepted for PyTorch compatibility (the result is always new).
+    Args: inplace: write the result into the input and return it.
     Shape: (*) -> (*), same dtype.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.relu(input)
+        return F.relu(input, self.inplace)
 
 
 class LeakyReLU(Module):
     """x if x > 0 else negative_slope * x.
 
-    Args: negative_slope: the slope for x < 0 (default 0.01).  inplace: accepted, ignored.
+    Args: negative_slope: the slope for x < 0 (default 0.01).  inplace: write the result into
+        the input and return it.
     Shape: (*) -> (*), same floating dtype (integers give the default float).
     """
 
@@ -53,7 +53,7 @@ class LeakyReLU(Module):
         self.negative_slope, self.inplace = negative_slope, inplace
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.leaky_relu(input, self.negative_slope)
+        return F.leaky_relu(input, self.negative_slope, self.inplace)
 
     def extra_repr(self) -> str:
         return f"negative_slope={self.negative_slope}" + _inplace_repr(self.inplace, first=False)
@@ -103,12 +103,12 @@ class GELU(Module):
 class SiLU(_InplaceActivation):
     """x * sigmoid(x) (swish).
 
-    Args: inplace: accepted for PyTorch compatibility (the result is always new).
+    Args: inplace: write the result into the input and return it.
     Shape: (*) -> (*), same floating dtype.
     """
 
     def forward(self, input: Tensor) -> Tensor:
-        return F.silu(input)
+        return F.silu(input, self.inplace)
 
 
 class Softmax(Module):

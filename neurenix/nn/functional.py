@@ -28,7 +28,7 @@ from ..core.ops.adaptive_pool import adaptive_avg_pool2d, adaptive_max_pool2d
 from ..core.ops.pool import avg_pool2d, max_pool2d
 from ..core.ops.divergence import kl_div
 from ..core.ops.dropout import dropout2d
-from ..core.ops.piecewise import hardsigmoid, hardswish, hardtanh, relu6
+from ..core.ops.piecewise import apply_activation, hardsigmoid, hardswish, hardtanh, relu6
 from ..core.ops.regression_loss import huber_loss, smooth_l1_loss
 from ..core.ops.similarity import cosine_similarity, normalize
 from ..core.ops.smooth import elu, logsigmoid, mish, selu, softplus
@@ -54,18 +54,20 @@ __all__ = ["adaptive_avg_pool1d", "adaptive_avg_pool2d", "adaptive_max_pool2d", 
 
 
 def relu(input: Tensor, inplace: bool = False) -> Tensor:
-    """max(input, 0). ``inplace`` is accepted for PyTorch compatibility; the result is new."""
-    return _relu(input)
+    """max(input, 0); with ``inplace`` written into ``input``, which is returned."""
+    return apply_activation("relu", input, inplace, _relu, keep_integers=True)
 
 
 def leaky_relu(input: Tensor, negative_slope: float = 0.01, inplace: bool = False) -> Tensor:
-    """input where input > 0, else negative_slope * input."""
-    return _leaky_relu(input, negative_slope)
+    """input where input > 0, else negative_slope * input; with ``inplace`` written into
+    ``input``, which is returned."""
+    return apply_activation("leaky_relu", input, inplace,
+                            lambda x: _leaky_relu(x, negative_slope))
 
 
 def silu(input: Tensor, inplace: bool = False) -> Tensor:
-    """x * sigmoid(x) (also called swish)."""
-    return input * _sigmoid(input)
+    """x * sigmoid(x) (also called swish); with ``inplace`` written into ``input``."""
+    return apply_activation("silu", input, inplace, lambda x: x * _sigmoid(x))
 
 
 # The three below rename the op's argument to ``input``, PyTorch's keyword for every F function.

@@ -100,3 +100,22 @@ def test_layers_keep_the_dtype_and_run_under_no_grad():
         with nx.no_grad():
             out = make(nx)(x * 1)
         assert out.dtype == nx.float64 and not out.requires_grad
+
+
+@pytest.mark.parametrize("make", [lambda nn: nn.ReLU(inplace=True),
+                                  lambda nn: nn.LeakyReLU(0.1, inplace=True),
+                                  lambda nn: nn.SiLU(inplace=True)])
+def test_relu_leaky_relu_and_silu_write_in_place_as_pytorch(make):
+    torch = pytest.importorskip("torch")
+    values = [-2.0, -0.5, 0.0, 1.5]
+    ours, theirs = nx.tensor(values), torch.tensor(values)
+    out, ref = make(nx.nn)(ours), make(torch.nn)(theirs)
+    assert out is ours
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-6)
+    x = nx.tensor(values, requires_grad=True)
+    h = x * 1
+    make(nx.nn)(h).sum().backward()
+    tx = torch.tensor(values, requires_grad=True)
+    th = tx * 1
+    make(torch.nn)(th).sum().backward()
+    np.testing.assert_allclose(x.grad.numpy(), tx.grad.numpy(), rtol=1e-6)
