@@ -9,8 +9,10 @@ of every public module is on these pages and that no public module is left out.
 A module's public names are its ``__all__``; without one, a package's are all its attributes
 not starting with an underscore (``nx.*``: the names it re-exports from ``neurenix.core``
 and others), a plain module's those it defines itself (not what it imports). An object
-that is public in two modules (``nx.relu`` is ``nx.nn.functional.relu``) is documented on the
-first page and linked from the second.
+that is public in two modules (``nx.relu`` is ``nx.nn.functional.relu``), or under two names
+(``nx.concat`` is ``nx.cat``), is documented once, under the name it is defined with, and
+linked from the others; an object public only under another name (``nx.linalg.norm`` is
+``linalg_norm`` in ``core/ops/norm.py``) gets a heading of that name above its block.
 """
 import importlib
 import sys
@@ -28,6 +30,7 @@ PUBLIC_MODULES = {
     "neurenix.multiscale": "the multi-scale models, pooling, fusion and transforms",
     "neurenix.autograd": "gradients to any order, as torch.autograd",
     "neurenix.autograd.functional": "vjp, jvp, jacobian, hessian, hvp, vhp",
+    "neurenix.linalg": "vector and matrix norms, as torch.linalg",
     "neurenix.testing": "hypothesis strategies and gradient-check helpers",
     "neurenix.onnx": "export to ONNX",
     "neurenix.viz": "drawing the autograd graph",
@@ -72,19 +75,27 @@ def page_path(module_name: str) -> str:
 def reference_pages() -> dict:
     """{page path: Markdown} for every module of ``PUBLIC_MODULES``: the module's docstring,
     then a block per public name (or a link to the page that documents the same object)."""
-    pages, owner = {}, {}  # owner: dotted path -> the module whose page documents it
+    pages, owner = {}, {}  # owner: dotted path -> (the module whose page documents it, name)
     for module_name in PUBLIC_MODULES:
         module = importlib.import_module(module_name)
         blocks = [f"# {module_name}\n", f"::: {module_name}\n    options:\n"
                   "      members: false\n      show_root_heading: false\n"]
-        for name in public_names(module):
-            path = where_defined(module, name)
+        paths = {name: where_defined(module, name) for name in public_names(module)}
+        # the names an object is defined with first, so that it is documented under them
+        for name in sorted(paths, key=lambda n: paths[n].rsplit(".", 1)[-1] != n):
+            path = paths[name]
             if path in owner:
-                blocks.append(f"## {name}\n\nThe same object as [`{owner[path]}.{name}`]"
-                              f"({owner[path]}.md#{path}).\n")
-            else:
-                owner[path] = module_name
+                page, shown = owner[path]
+                blocks.append(f"## {name}\n\nThe same object as [`{page}.{shown}`]"
+                              f"({page}.md#{path}).\n")
+                continue
+            defined = path.rsplit(".", 1)[-1]
+            owner[path] = (module_name, name)
+            if defined == name:
                 blocks.append(f"::: {path}\n")
+            else:
+                blocks.append(f"## {name}\n\nDefined as `{defined}` in `{path.rsplit('.', 1)[0]}`"
+                              f":\n\n::: {path}\n    options:\n      heading_level: 3\n")
         pages[page_path(module_name)] = "\n".join(blocks)
     return pages
 

@@ -83,7 +83,7 @@ def _take(x: Tensor, index: np.ndarray, axis: int) -> Tensor:
 
 
 def gather(input: Tensor, dim: int, index, *, sparse_grad: bool = False) -> Tensor:
-    """out[i][j][k] = input[index[i][j][k]][j][k] for dim 0 (and likewise for other dims).
+    """``out[i][j][k] = input[index[i][j][k]][j][k]`` for dim 0 (and likewise for other dims).
 
     Args:
         input: the tensor to read from.
@@ -198,8 +198,8 @@ def _scatter_parts(op: str, input, dim, index, src):
 
 
 def scatter_add(input: Tensor, dim: int, index, src: Tensor) -> Tensor:
-    """A copy of ``input`` with src[i][j][k] added at [index[i][j][k]][j][k] for dim 0 (and
-    likewise for other dims); repeated positions add up. The adjoint of ``gather``.
+    """A copy of ``input`` with ``src[i][j][k]`` added at ``[index[i][j][k]][j][k]`` for dim 0
+    (and likewise for other dims); repeated positions add up. The adjoint of ``gather``.
 
     Args:
         input: the tensor added to.
@@ -223,8 +223,8 @@ def _add_at(x: Tensor, coords: tuple, src: Tensor) -> Tensor:
 
 
 def scatter(input: Tensor, dim: int, index, src=None, *, value=None, reduce=None) -> Tensor:
-    """A copy of ``input`` with src[i][j][k] written at [index[i][j][k]][j][k] for dim 0 (and
-    likewise for other dims), or ``value`` written there.
+    """A copy of ``input`` with ``src[i][j][k]`` written at ``[index[i][j][k]][j][k]`` for dim 0
+    (and likewise for other dims), or ``value`` written there.
 
     Args:
         input: the tensor written to.

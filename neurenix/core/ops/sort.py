@@ -189,7 +189,7 @@ def unique(input: Tensor, sorted: bool = True, return_inverse: bool = False,
         dim: None to flatten the input; an int to find distinct slices along it.
     Shape: values (m,) for m distinct elements, or the input's with ``dim`` of length m;
         inverse the input's shape (with ``dim``: (input.shape[dim],)); counts (m,).
-    Returns: the values, or a tuple (values[, inverse][, counts]); inverse and counts are
+    Returns: the values, or a tuple ``(values[, inverse][, counts])``; inverse and counts are
         int64. No gradient (NaNs count as distinct, as in PyTorch).
 
     Examples: ``nx.unique(nx.tensor([3, 1, 3]), return_counts=True)`` is

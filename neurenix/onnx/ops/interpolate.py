@@ -17,7 +17,7 @@ exact, and fixes the spatial size, as the tables do.
 """
 import numpy as np
 
-from ...core.ops import interpolate
+from ...core.ops import interpolate, separable
 from ..registry import converts
 
 
@@ -40,13 +40,19 @@ def _resize(g, x, out_size, **attributes) -> str:
     return g.op("Resize", g.value(x), "", "", sizes, **attributes)
 
 
-@converts(interpolate.SeparableResize)
+def _is_global_average(x_shape, Ah, Aw) -> bool:
+    return Ah.shape[0] == Aw.shape[0] == 1 and np.allclose(Ah, 1 / x_shape[2]) and \
+        np.allclose(Aw, 1 / x_shape[3])
+
+
+@converts(separable.SeparableResize)
 def separable_resize(g, call):
     x, Ah, Aw = call.args
-    if Ah.shape[0] == Aw.shape[0] == 1 and np.allclose(Ah, 1 / x.shape[2]) and \
-            np.allclose(Aw, 1 / x.shape[3]):
+    if _is_global_average(x.shape, Ah, Aw):
+        g.size_free()
         return g.op("GlobalAveragePool", g.value(x))
-    g.fixes("size", f"a resize of {tuple(x.shape[2:])} to {(Ah.shape[0], Aw.shape[0])}")
+    g.written(f"a resize of {tuple(x.shape[2:])} to {(Ah.shape[0], Aw.shape[0])}",
+              lambda a: (a[1], a[2]))
     named = _named_mode(x.shape, Ah, Aw)
     if named is not None:
         mode, transform = named
@@ -56,15 +62,26 @@ def separable_resize(g, call):
     return g.op("MatMul", rows, g.constant(np.ascontiguousarray(Aw.T), "columns"))
 
 
+def _integer_scales(x_shape, ih, iw):
+    """(sh, sw) when the nearest map repeats each pixel sh x sw times, else None."""
+    (H, W), (OH, OW) = x_shape[2:], (len(ih), len(iw))
+    if OH % H == 0 and OW % W == 0 and np.array_equal(ih, np.arange(OH) // (OH // H)) and \
+            np.array_equal(iw, np.arange(OW) // (OW // W)):
+        return OH // H, OW // W
+    return None
+
+
 @converts(interpolate.NearestResize)
 def nearest_resize(g, call):
     x, ih, iw = call.args
-    (H, W), (OH, OW) = x.shape[2:], (len(ih), len(iw))
-    if OH % H == 0 and OW % W == 0 and np.array_equal(ih, np.arange(OH) // (OH // H)) and \
-            np.array_equal(iw, np.arange(OW) // (OW // W)):
-        scales = g.constant(np.array([1, 1, OH // H, OW // W], dtype=np.float32), "scales")
-        return g.op("Resize", g.value(x), "", scales, mode="nearest",
+    scales = _integer_scales(x.shape, ih, iw)
+    if scales is not None:
+        g.written(f"a nearest resize of {tuple(x.shape[2:])} by {scales}",
+                  lambda a: _integer_scales(a[0].shape, a[1], a[2]))
+        factors = g.constant(np.array([1, 1, *scales], dtype=np.float32), "scales")
+        return g.op("Resize", g.value(x), "", factors, mode="nearest",
                     coordinate_transformation_mode="asymmetric", nearest_mode="floor")
-    g.fixes("size", f"a nearest resize of {(H, W)} to {(OH, OW)}")
+    g.written(f"a nearest resize of {tuple(x.shape[2:])} to {(len(ih), len(iw))}",
+              lambda a: (a[1], a[2]))
     rows = g.op("Gather", g.value(x), g.constant(ih.astype(np.int64), "rows"), axis=2)
     return g.op("Gather", rows, g.constant(iw.astype(np.int64), "columns"), axis=3)

@@ -1,32 +1,57 @@
-"""Converters of the shape and indexing ops: reshape, permute, expand, clone, cat, x[index] and
-the out-of-place ``x[index] = value`` that an in-place update records.
+"""Converters of the shape ops: reshape, permute, expand, clone, cat, flip, roll, pad.
 
-Shapes are written so the batch stays dynamic where the op allows: a reshape copies the leading
-axes it keeps (ONNX's 0) and infers its last new axis (-1); an expand keeps the axes that do not
-grow (1).
+A target shape is a tuple of Python ints, so it is where the dynamic axes show. ``reshape``
+and ``expand`` compare each entry with the probes (``Graph.across``): one that changes is read
+from the input's shape at run time where it is an axis of the input, else written as -1 (one
+entry of a reshape, inferred by ONNX from the element count) or as an expression of the
+dynamic lengths (``Graph.sizes``).
 """
 import numpy as np
 
-from ...core.ops import index, pad, shape
-from ..registry import UnsupportedOperatorError, converts
+from ...core.ops import pad, shape, tile
+from ..registry import converts
 
-_END = np.iinfo(np.int64).max  # "to the end" for Slice, whatever the axis' length at run time
+END = np.iinfo(np.int64).max  # "to the end" for Slice, whatever the axis' length at run time
+
+
+def _reshape_target(g, x, target) -> str:
+    """The target shape of a reshape of ``x``, entry by entry: a number where it is the same in
+    every run; the length of an axis of ``x`` read at run time where the entry equals it in
+    every run (the squeeze of a strided convolution's (N, O, 1, OL)); else -1 for one such
+    entry, ONNX inferring it from the element count, or, for several, ``Graph.sizes``."""
+    runs, shapes = g.across(lambda a: tuple(a[1])), g.across(lambda a: a[0].shape)
+    entries, left = [], []
+    for j, n in enumerate(target):
+        values = [run[j] for run in runs]
+        axes = [i for i in range(x.ndim) if all(s[i] == v for s, v in zip(shapes, values))]
+        if all(v == n for v in values):
+            entries.append(int(n))
+        elif axes:
+            entries.append(("axis", j if j in axes else axes[0]))
+        else:
+            entries.append(-1)
+            left.append(j)
+    if len(left) > 1 or (left and -1 in target):
+        return g.sizes(runs, f"reshape {x.shape} -> {tuple(target)}")
+    pieces, literal = [], []
+    for entry in entries:
+        if isinstance(entry, tuple):
+            pieces += [g.ints(literal)] if literal else []
+            literal = []
+            pieces.append(g.op("Shape", g.value(x), start=entry[1], end=entry[1] + 1))
+        else:
+            literal.append(entry)
+    if literal or not pieces:
+        pieces.append(g.ints(literal))
+    return pieces[0] if len(pieces) == 1 else g.op("Concat", *pieces, axis=0)
 
 
 @converts(shape.Reshape)
 def reshape(g, call):
     x, target = call.args
-    target, kept = list(target), 0
-    while kept < min(len(target), x.ndim) and target[kept] == x.shape[kept]:
-        kept += 1
-    written = [0] * kept + target[kept:]
-    if len(written) == kept + 1:  # one new axis after the kept ones: its length is inferred
-        written[-1] = -1
-    elif len(written) > kept:
-        g.fixes("size", f"reshape {x.shape} -> {tuple(target)}")
-    if kept == 0 and target:
-        g.fixes("batch", f"reshape {x.shape} -> {tuple(target)}")
-    return g.op("Reshape", g.value(x), g.ints(written))
+    g.size_free()  # the target's entries are compared with the probes in _reshape_target
+    # allowzero: a 0 in the target is an empty axis, not ONNX's "copy the input's length"
+    return g.op("Reshape", g.value(x), _reshape_target(g, x, target), allowzero=int(0 in target))
 
 
 @converts(shape.Permute)
@@ -36,14 +61,20 @@ def permute(g, call):
 
 @converts(shape.Expand)
 def expand(g, call):
+    """ONNX's Expand broadcasts ``x`` with the given shape, so an axis that keeps x's length
+    is written as 1 (it follows x at run time), the others as ``Graph.sizes`` writes them."""
     x, target = call.args
-    lead = len(target) - x.ndim
-    written = [n if i < lead or x.shape[i - lead] != n else 1 for i, n in enumerate(target)]
-    if any(n != 1 for n in written[1:]):
-        g.fixes("size", f"expand {x.shape} -> {tuple(target)}")
-    if written and written[0] != 1:
-        g.fixes("batch", f"expand {x.shape} -> {tuple(target)}")
-    return g.op("Expand", g.value(x), g.ints(written))
+
+    def written(a):
+        lead = len(a[1]) - a[0].ndim
+        return [n if i < lead or a[0].shape[i - lead] != n else 1 for i, n in enumerate(a[1])]
+
+    runs = g.across(written)
+    kept = [all(run[i] == 1 for run in runs) for i in range(len(target))]
+    g.size_free()
+    return g.op("Expand", g.value(x), g.sizes([[1 if k else n for k, n in zip(kept, run)]
+                                               for run in runs],
+                                              f"expand {x.shape} -> {tuple(target)}"))
 
 
 @converts(shape.Clone)
@@ -57,141 +88,49 @@ def cat(g, call):
     return g.op("Concat", *[g.value(x) for x in xs], axis=int(dim))
 
 
-def _basic_parts(idx, ndim: int) -> list:
-    """``idx`` (basic: ints, slices, None, Ellipsis) as one entry per input axis or new axis:
-    ("axis", i, slice or int) or ("new",). Raises UnsupportedOperatorError for arrays."""
-    parts = list(idx) if isinstance(idx, tuple) else [idx]
-    if any(isinstance(p, np.ndarray) or isinstance(p, (list, bool)) for p in parts):
-        raise UnsupportedOperatorError(
-            "indexing with an integer or boolean array (advanced indexing) is not exported; "
-            "use basic indexing (ints, slices, None, ...), or index_select-style ops")
-    used = sum(p is not None and p is not Ellipsis for p in parts)
-    out, axis = [], 0
-    for p in parts:
-        if p is Ellipsis:
-            for _ in range(ndim - used):
-                out.append(("axis", axis, slice(None)))
-                axis += 1
-        elif p is None:
-            out.append(("new",))
-        else:
-            out.append(("axis", axis, p))
-            axis += 1
-    out += [("axis", a, slice(None)) for a in range(axis, ndim)]
-    return out
+def slice_along(g, x: str, axis: int, start: int, end: int, step: int = 1) -> str:
+    return g.op("Slice", x, g.ints([start]), g.ints([end]), g.ints([axis]), g.ints([step]))
 
 
-def _slice_bounds(s: slice, n: int) -> tuple:
-    """(start, end, step) for ONNX Slice: ``None`` ends become the far end whatever the length."""
-    step = 1 if s.step is None else int(s.step)
-    if step > 0:
-        start = 0 if s.start is None else int(s.start)
-        end = _END if s.stop is None else int(s.stop)
-    else:
-        start = -1 if s.start is None else int(s.start)
-        end = -_END if s.stop is None else int(s.stop)
-    return start, end, step
+@converts(tile.Flip)
+def flip(g, call):
+    x, axes = call.args
+    axes = [int(a) for a in axes]
+    return g.op("Slice", g.value(x), g.ints([-1] * len(axes)), g.ints([-END] * len(axes)),
+                g.ints(axes), g.ints([-1] * len(axes)))
 
 
-def _fixed_slice(g, axis: int, s, n: int) -> None:
-    """Note a slice that reads the axis' length (explicit bounds or an int) as fixing it."""
-    if isinstance(s, slice) and s.start is None and s.stop is None:
-        return
-    g.fixes("batch" if axis == 0 else "size", f"index {s!r} on axis {axis} of length {n}")
-
-
-@converts(index.GetItem)
-def getitem(g, call):
-    x, idx, _ = call.args
-    parts = _basic_parts(idx, x.ndim)
-    starts, ends, steps, axes, drop = [], [], [], [], []
-    for part in parts:
-        if part[0] != "axis":
-            continue
-        _, axis, s = part
-        if isinstance(s, slice) and s == slice(None):
-            continue
-        _fixed_slice(g, axis, s, x.shape[axis])
-        if isinstance(s, slice):
-            start, end, step = _slice_bounds(s, x.shape[axis])
-        else:  # an int: a slice of one, its axis dropped below
-            start, end, step = int(s), int(s) + 1 if int(s) != -1 else _END, 1
-            drop.append(axis)
-        starts.append(start), ends.append(end), steps.append(step), axes.append(axis)
+@converts(tile.Roll)
+def roll(g, call):
+    """Shifting by k along an axis of length n moves its last k elements to the front."""
+    x, shifts, axes = call.args
     out = g.value(x)
-    if axes:
-        out = g.op("Slice", out, g.ints(starts), g.ints(ends), g.ints(axes), g.ints(steps))
-    if drop:
-        out = g.op("Squeeze", out, g.ints(drop))
-    # new axes (None) go where they sit in the result, counting the axes that remain
-    new, position = [], 0
-    for part in parts:
-        if part[0] == "new":
-            new.append(position)
-            position += 1
-        elif not isinstance(part[2], (int, np.integer)):
-            position += 1
-    if new:
-        out = g.op("Unsqueeze", out, g.ints(new))
-    return out if axes or drop or new else g.op("Identity", out)
-
-
-@converts(index.IndexPut)
-def index_put(g, call):
-    """x with ``value`` written at a basic index: along each indexed axis the result is the
-    part of x before, the updated middle and the part after, joined by Concat (no constant of
-    x's size, and no scatter indices)."""
-    x, value, idx, _ = call.args
-    parts = [p for p in _basic_parts(idx, x.ndim) if p[0] == "axis"]
-    if len(parts) != x.ndim:
-        raise UnsupportedOperatorError("x[index] = value with None in the index is not exported")
-    region, ints = [], []
-    for _, axis, s in parts:
-        n = x.shape[axis]
-        if isinstance(s, slice):
-            start, stop, step = s.indices(n)
-            if step != 1:
-                raise UnsupportedOperatorError(f"x[index] = value with a step ({s!r}) is not "
-                                               "exported")
-        else:
-            start = int(s) % n
-            stop = start + 1
-            ints.append(axis)
-        region.append((start, stop))
-        if (start, stop) != (0, n):
-            _fixed_slice(g, axis, s, n)
-    indexed = [b - a for (a, b), (_, axis, _) in zip(region, parts) if axis not in ints]
-    v = g.op("Expand", g.value(value, call.out.dtype), g.ints(indexed))
-    if ints:  # x[i] = v: the indexed shape lacks the axes an int drops; the block has them
-        v = g.op("Unsqueeze", v, g.ints(ints))
-    return _place(g, g.value(x), v, region, x.shape, 0)
-
-
-def _place(g, x: str, v: str, region: list, shape_: tuple, axis: int) -> str:
-    """x (of ``shape_``) with the block ``v`` written at ``region`` from ``axis`` on."""
-    if axis == len(region):
-        return v
-    start, stop = region[axis]
-    n = shape_[axis]
-    if (start, stop) == (0, n):
-        return _place(g, x, v, region, shape_, axis + 1)
-
-    def part(a, b):
-        return g.op("Slice", x, g.ints([a]), g.ints([b]), g.ints([axis]))
-
-    middle = _place(g, part(start, stop), v, region, shape_[:axis] + (stop - start,) +
-                    shape_[axis + 1:], axis + 1)
-    pieces = ([part(0, start)] if start else []) + [middle] + ([part(stop, n)] if stop < n
-                                                                  else [])
-    return g.op("Concat", *pieces, axis=axis)
+    g.written(f"the shifts {shifts} along axes of {x.shape}",
+              lambda a: [s % a[0].shape[axis] for s, axis in zip(a[1], a[2])])
+    for shift, axis in zip(shifts, axes):
+        k = shift % x.shape[axis]
+        if k:
+            out = g.op("Concat", slice_along(g, out, axis, -k, END),
+                       slice_along(g, out, axis, 0, -k), axis=int(axis))
+    return out if out != g.value(x) else g.op("Identity", out)
 
 
 @converts(pad.Pad)
 def pad_(g, call):
+    """ONNX Pad: constant, reflect, edge (replicate) and, from opset 19, wrap (circular).
+    Negative widths of a constant pad crop; otherwise (and for circular padding before opset
+    19) each axis is gathered at the source positions ``pad`` copies, which fixes its length."""
     x, widths, mode, value = call.args
-    lead = [(0, 0)] * (x.ndim - len(widths))
-    pairs = lead + [tuple(w) for w in widths]
-    pads = [b for b, _ in pairs] + [a for _, a in pairs]
-    onnx_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge"}[mode]
-    extra = [g.constant(np.asarray(value, call.out.dtype))] if mode == "constant" else []
-    return g.op("Pad", g.value(x), g.ints(pads), *extra, mode=onnx_mode)
+    pairs = [(0, 0)] * (x.ndim - len(widths)) + [tuple(w) for w in widths]
+    onnx_mode = {"constant": "constant", "reflect": "reflect", "replicate": "edge",
+                 "circular": "wrap" if g.opset >= 19 else None}[mode]
+    if mode == "constant" or (onnx_mode and min(min(p) for p in pairs) >= 0):
+        pads = [b for b, _ in pairs] + [a for _, a in pairs]
+        extra = [g.scalar(value, call.out.dtype)] if mode == "constant" else []
+        return g.op("Pad", g.value(x), g.ints(pads), *extra, mode=onnx_mode)
+    out, first = g.value(x), x.ndim - len(widths)
+    g.written(f"{mode} padding gathered from {x.shape}", lambda a: a[0].shape)
+    for k, (before, after) in enumerate(widths):
+        index = pad._source_index(mode, x.shape[first + k], before, after)
+        out = g.op("Gather", out, g.ints(index), axis=first + k)
+    return out
