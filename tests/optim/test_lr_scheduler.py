@@ -71,6 +71,9 @@ def _run(lib, name, options, steps=25):
     return lrs, scheduler
 
 
+TAKES_AN_EPOCH = {name for name, _ in SCHEDULES} - {"SequentialLR"}  # step(epoch), as torch
+
+
 @pytest.mark.parametrize("name, options", SCHEDULES, ids=IDS)
 def test_schedule_matches_torch(name, options):
     torch = pytest.importorskip("torch")
@@ -97,11 +100,12 @@ def test_scheduler_state_dict_resumes_the_sequence(name, options, tmp_path):
         lrs.append(resumed.get_last_lr())
     np.testing.assert_allclose(lrs, full[6:], rtol=1e-12)
     assert "optimizer" not in first.state_dict()
-    resumed.step(3)  # the closed forms work on the loaded state (MultiStepLR's Counter)
-    np.testing.assert_allclose(resumed.get_last_lr(), full[3], rtol=1e-12)
+    if name in TAKES_AN_EPOCH:  # the closed forms work on the loaded state (MultiStepLR's Counter)
+        resumed.step(3)
+        np.testing.assert_allclose(resumed.get_last_lr(), full[3], rtol=1e-12)
 
 
-EPOCH_JUMPS = [(name, options) for name, options in SCHEDULES if name != "SequentialLR"]
+EPOCH_JUMPS = [(name, options) for name, options in SCHEDULES if name in TAKES_AN_EPOCH]
 
 
 @pytest.mark.parametrize("name, options", EPOCH_JUMPS,
