@@ -1,5 +1,6 @@
 """Embedding: a lookup table of learnable vectors indexed by integers (tokens, categories)."""
 from ..core import factories
+from ..core.autograd import no_grad
 from ..core.tensor import Tensor
 from . import functional as F
 from . import init
@@ -61,7 +62,10 @@ class Embedding(Module):
         """Redraw the table from N(0, 1) and zero the padding row."""
         init.normal_(self.weight)
         if self.padding_idx is not None:
-            self.weight.data[self.padding_idx] = 0
+            # the row is a view, so init writes through it (and, as every init, not while
+            # nx.load rebuilds the layer on placeholders)
+            with no_grad():
+                init.zeros_(self.weight[self.padding_idx])
 
     def forward(self, input: Tensor) -> Tensor:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
