@@ -173,6 +173,9 @@ class MultiScaleModel(Module):
         return f"scales={self.scales}, fusion_method={self.fusion_method!r}"
 
 
+MAX_LEVELS = 31  # each level halves the input: level 31 would need 2**30 pixels a side
+
+
 class PyramidNetwork(Module):
     """A convolutional feature pyramid: an encoder of ``num_levels`` levels and an FPN decoder.
 
@@ -188,7 +191,8 @@ class PyramidNetwork(Module):
 
     Args:
         in_channels: channels of the input.  out_channels: channels of the output.
-        num_levels: number of pyramid levels.  base_channels: channels of level 0.
+        num_levels: number of pyramid levels (at most 31: the input must have at least
+            2**(num_levels - 1) pixels a side).  base_channels: channels of level 0.
 
     Shape: (N, in_channels, H, W) -> (N, out_channels, H, W); H and W at least
         2**(num_levels - 1). (Training BatchNorm needs more than one value per channel, so at
@@ -204,6 +208,9 @@ class PyramidNetwork(Module):
         self.in_channels = check_positive_int(owner, in_channels, "in_channels")
         self.out_channels = check_positive_int(owner, out_channels, "out_channels")
         self.num_levels = check_positive_int(owner, num_levels, "num_levels")
+        if num_levels > MAX_LEVELS:
+            raise ValueError(f"{owner}: num_levels={num_levels} would need an input of at least "
+                             f"2**{num_levels - 1} pixels a side; at most {MAX_LEVELS} levels")
         self.base_channels = check_positive_int(owner, base_channels, "base_channels")
         widths = [base_channels * 2 ** i for i in range(num_levels)]
         self.pool = MaxPool2d(2)

@@ -428,3 +428,13 @@ def test_a_module_reused_at_two_places_is_walked_once_when_loading(tmp_path):
     training = {name: True for name in ("", "0", "1", "0.0", "0.1", "1.0", "1.1")}
     model = nx.load(forge(tmp_path / "m.nx", module_manifest(_reused(2, _RELU), training)))
     assert model[0] is model[1] and model[0][0] is model[0][1]
+
+
+def test_a_pyramid_of_absurd_depth_is_refused_at_once(tmp_path):
+    # the constructor's work grows with num_levels, not with the file: it is capped
+    path = forge(tmp_path / "deep.nx", module_manifest(described(
+        "neurenix.multiscale.models:PyramidNetwork", [3, 1], {"num_levels": 30000})))
+    start = time.perf_counter()
+    with pytest.raises(nx.SerializationError, match="num_levels=30000"):
+        nx.load(path)
+    assert time.perf_counter() - start < 0.5
