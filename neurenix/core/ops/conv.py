@@ -59,8 +59,8 @@ def _weight_grad(g_cm: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int
     ``g_cm`` is dL/dout channel-major (O, N, OH, OW), ``cols`` (C, KH, KW, N, OH, OW)."""
     G, L = groups, g_cm[0].size
     g = g_cm.reshape(G, w_shape[0] // G, L)
-    # computed as (cols @ dL/dout^T)^T: OpenBLAS splits its threads over the tall C*KH*KW side;
-    # split over the 64-row O side it measured 17x slower on cores shared with other work
+    # computed as (cols @ dL/dout^T)^T: OpenBLAS splits its threads over the tall C*KH*KW side,
+    # where split over the short O side its threads starve on busy cores (benchmarks/ has it)
     K = w_shape[1] * w_shape[2] * w_shape[3]  # (C/G) * KH * KW: never -1, as N may be 0
     grad_w_t = np.matmul(cols.reshape(G, K, L), g.transpose(0, 2, 1))
     return np.ascontiguousarray(grad_w_t.transpose(0, 2, 1)).reshape(w_shape)
