@@ -14,7 +14,7 @@ from .._shapes import normalize_dim
 from ..autograd import Function
 from ..tensor import Tensor
 from .arithmetic import cast, where
-from .reduce import Amax, Amin, Sum, _axes
+from .reduce import Amax, Amin, Sum, _axes, keep_reduced
 from .unary import abs
 
 
@@ -33,10 +33,8 @@ class VectorNorm(Function):
                 y = np.sqrt(np.sum(x * x, axis=axes, keepdims=True))
             else:
                 y = np.sum(np.abs(x) ** p, axis=axes, keepdims=True) ** (1 / p)
-        ctx.p, ctx.kept_shape = p, y.shape
-        out = y if keepdim else np.squeeze(y, axis=axes)
-        ctx.save_for_backward(x, out)
-        return out
+        ctx.p = p
+        return keep_reduced(ctx, x, y, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):

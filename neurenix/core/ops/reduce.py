@@ -23,6 +23,16 @@ def _kept_shape(shape, axes) -> tuple:
     return tuple(1 if i in axes else n for i, n in enumerate(shape))
 
 
+def keep_reduced(ctx, x, y, axes, keepdim: bool):
+    """The output of a reduction whose backward needs its input and output: ``y`` (reduced
+    with keepdims) squeezed unless ``keepdim``. Saves both and the kept shape, to which the
+    backward reshapes the output and its gradient to broadcast them against x."""
+    ctx.kept_shape = y.shape
+    out = y if keepdim else np.squeeze(y, axis=axes)
+    ctx.save_for_backward(x, out)
+    return out
+
+
 def _count(shape, axes) -> int:
     """How many elements each output element reduces."""
     n = 1
@@ -187,10 +197,7 @@ class Std(Function):
         centered = x - x.mean(axis=axes, keepdims=True)
         with np.errstate(divide="ignore", invalid="ignore"):
             y = np.sqrt((centered * centered).sum(axis=axes, keepdims=True) / ctx.denom)
-        ctx.kept_shape = y.shape
-        out = y if keepdim else np.squeeze(y, axis=axes)
-        ctx.save_for_backward(x, out)
-        return out
+        return keep_reduced(ctx, x, y, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
@@ -219,10 +226,7 @@ class LogSumExp(Function):
         m = np.where(np.isfinite(m), m, x.dtype.type(0))  # an all -inf slice stays -inf, not nan
         with np.errstate(divide="ignore"):  # log(0) = -inf for an all -inf slice
             y = np.log(np.exp(x - m).sum(axis=axes, keepdims=True)) + m
-        ctx.kept_shape = y.shape
-        out = y if keepdim else np.squeeze(y, axis=axes)
-        ctx.save_for_backward(x, out)
-        return out
+        return keep_reduced(ctx, x, y, axes, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):

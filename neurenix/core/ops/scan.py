@@ -13,6 +13,7 @@ from .._shapes import normalize_dim
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
 from .arithmetic import cast, where
+from .reduce import keep_reduced
 from .shape import cat
 
 
@@ -112,10 +113,8 @@ class Prod(Function):
     @staticmethod
     def forward(ctx, x, dim, keepdim):
         y = np.prod(x, axis=dim, keepdims=True)
-        ctx.dim, ctx.kept_shape = dim, y.shape
-        out = y if keepdim else np.squeeze(y, axis=dim)
-        ctx.save_for_backward(x, out)
-        return out
+        ctx.dim = dim
+        return keep_reduced(ctx, x, y, dim, keepdim)
 
     @staticmethod
     def backward(ctx, grad_out):
