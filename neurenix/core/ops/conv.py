@@ -45,14 +45,18 @@ def window_slices(i: int, j: int, OH: int, OW: int, stride: tuple, dilation: tup
             slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
 
 
-_scratch = threading.local()  # per thread: the buffer behind columns that no backward keeps
+_scratch = threading.local()  # per thread: the buffer behind columns that die with the call
+
+# im2col columns are built a few samples at a time, at most this many bytes each: the full
+# columns of a large layer are 9x its input (a 3x3 kernel), so a batch-wide block would dwarf
+# the activations a step keeps; blocks this size still give each GEMM thousands of columns.
+_COLUMN_BLOCK_BYTES = 32 * 2 ** 20
 
 
 def _scratch_array(shape: tuple, dtype) -> np.ndarray:
-    """A reused array for columns that die with the call (inference, a first-order
-    conv_transpose2d backward). Fresh memory for a 75 MB column array costs ~5 ms of page
-    zeroing, a fifth of a 3x3 conv's forward; Caffe shared one col_buffer the same way. Grows
-    to the largest request."""
+    """A reused array for columns that die with the call. Fresh memory for a column block costs
+    a page fault per 4 KiB page and the kernel's zeroing of it, as much as the copy that fills
+    it; Caffe shared one col_buffer the same way. Grows to the largest request."""
     size = int(np.prod(shape))
     buffer = getattr(_scratch, "buffer", None)
     if buffer is None or buffer.dtype != dtype or buffer.size < size:
@@ -76,7 +80,7 @@ def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
     C, KH, KW, N, OH, OW = windows.shape
     L = N * OH * OW
     # Rows a multiple of 4 KiB apart collide in the cache while BLAS packs them: one cache line
-    # of padding per row made the forward GEMM 20% faster (e.g. 8 x 64 x 64 pixels per row).
+    # of padding per row spares the forward GEMM those conflict misses.
     row = L + (64 // xp.itemsize if L * xp.itemsize % 4096 == 0 else 0)
     shape = (C * KH * KW, row)
     buffer = _scratch_array(shape, xp.dtype) if scratch else np.empty(shape, dtype=xp.dtype)
@@ -86,76 +90,175 @@ def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
 
 
 def channel_major(a: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> contiguous (C, N, H, W): the layout the batch-wide GEMMs read."""
+    """(N, C, H, W) -> contiguous (C, N, H, W): the layout the batch-wide GEMMs read. Free (a
+    view) for the outputs of this module's ops, which are channel-major already."""
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3))
 
 
-def _conv_matmul(cols: np.ndarray, w: np.ndarray, b, groups: int) -> np.ndarray:
-    """out (N, O, OH, OW) = W (O, C/G*KH*KW) @ cols (+ b), per group, from channel-major
-    cols (C, KH, KW, N, OH, OW); the bias is added while the result is laid out NCHW."""
-    C, KH, KW, N, OH, OW = cols.shape
-    O, G = w.shape[0], groups
-    # Explicit sizes, never -1: with an empty batch (N = 0) NumPy cannot infer a length.
-    K = C // G * KH * KW
-    out = np.matmul(w.reshape(G, O // G, K), cols.reshape(G, K, N * OH * OW))
-    out = out.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
-    if b is None:
-        return np.ascontiguousarray(out)
-    return np.add(out, b.reshape(-1, 1, 1), out=np.empty((N, O, OH, OW), dtype=out.dtype))
+def pad_channel_major(x: np.ndarray, pads: tuple) -> np.ndarray:
+    """``x`` (N, C, H, W) zero-padded by ``pads`` (top, bottom, left, right; a negative bottom
+    or right crops), as the (N, C, Hp, Wp) view of a channel-major (C, N, Hp, Wp) array: the
+    layout im2col reads fastest, whole rows at a time. Only the border is zeroed."""
+    pt, pb, pl, pr = pads
+    N, C, H, W = x.shape
+    x = x[:, :, :H + min(pb, 0), :W + min(pr, 0)]
+    if max(pads) <= 0:
+        return x  # nothing to pad (at most a crop): im2col reads any layout
+    H, W = x.shape[2:]
+    pb, pr = max(pb, 0), max(pr, 0)
+    out = np.empty((C, N, pt + H + pb, pl + W + pr), dtype=x.dtype)
+    for border in (out[:, :, :pt], out[:, :, pt + H:], out[:, :, pt:pt + H, :pl],
+                   out[:, :, pt:pt + H, pl + W:]):
+        border.fill(0)
+    np.copyto(out[:, :, pt:pt + H, pl:pl + W], x.transpose(1, 0, 2, 3))
+    return out.transpose(1, 0, 2, 3)
 
 
-def _weight_grad(g_cm: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int) -> np.ndarray:
-    """dL/dW (O, C/G, KH, KW) = dL/dout @ cols^T per group, one GEMM over the whole batch:
-    ``g_cm`` is dL/dout channel-major (O, N, OH, OW), ``cols`` (C, KH, KW, N, OH, OW)."""
-    G, L = groups, g_cm[0].size
-    g = g_cm.reshape(G, w_shape[0] // G, L)
-    # computed as (cols @ dL/dout^T)^T: OpenBLAS splits its threads over the tall C*KH*KW side;
-    # split over the 64-row O side it measured 17x slower on cores shared with other work
-    K = w_shape[1] * w_shape[2] * w_shape[3]  # (C/G) * KH * KW: never -1, as N may be 0
-    grad_w_t = np.matmul(cols.reshape(G, K, L), g.transpose(0, 2, 1))
-    return np.ascontiguousarray(grad_w_t.transpose(0, 2, 1)).reshape(w_shape)
-
-
-def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, shape: tuple, stride: tuple,
-                  dilation: tuple, groups: int) -> np.ndarray:
-    """col2im(W^T @ dL/dout): the gradient (N, C, Hp, Wp) = ``shape`` of a padded conv input,
-    from dL/dout channel-major ``g_cm`` (O, N, OH, OW) and W (O, C/G, KH, KW); returned as a
-    (non-contiguous) view. The adjoint of im2col-then-matmul.
-
-    One kernel position at a time: its columns (W[:, :, i, j]^T @ dL/dout)^T (N*OH*OW, C), one
-    GEMM over the whole batch, go into one reused buffer and are added onto their strided slab
-    of the input. This never holds all KH*KW column blocks (9x less memory for 3x3). The
-    products are taken transposed, tall side first, and the slabs kept channels-last, because
-    OpenBLAS splits its threads over the tall side (2x faster on shared cores)."""
-    O, N, OH, OW = g_cm.shape
-    G, (_, Cg, KH, KW) = groups, w.shape
-    g_t = g_cm.reshape(G, O // G, N * OH * OW).transpose(0, 2, 1)  # (G, N*OH*OW, O/G)
-    # (KH*KW, G, O/G, C/G): per position and group, a contiguous block of W
-    w_pos = np.ascontiguousarray(w.reshape(G, O // G, Cg, KH * KW).transpose(3, 0, 1, 2))
-    out = np.zeros((shape[0], shape[2], shape[3], shape[1]), dtype=g_cm.dtype)  # (N, Hp, Wp, C)
-    block = np.empty((N, OH, OW, G * Cg), dtype=g_cm.dtype)
-    block_by_group = block.reshape(N * OH * OW, G, Cg).transpose(1, 0, 2)  # (G, N*OH*OW, C/G)
-    for i in range(KH):
-        for j in range(KW):
-            np.matmul(g_t, w_pos[i * KW + j], out=block_by_group)
-            rows, cols = window_slices(i, j, OH, OW, stride, dilation)
-            out[:, rows, cols, :] += block
-    return out.transpose(0, 3, 1, 2)
-
-
-def _out_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+    """A convolution's output length along one axis: input ``n`` padded by ``before`` and
+    ``after``, kernel ``k``, stride ``s``, dilation ``d`` (floor((n + pads - d(k-1) - 1)/s) + 1).
+    conv_transpose2d's output length is the ``n`` this maps to its input length, see
+    ``transposed_output_size``."""
     return (n + before + after - d * (k - 1) - 1) // s + 1
 
 
-def _columns(x: np.ndarray, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
-             scratch: bool) -> np.ndarray:
-    """im2col of ``x`` (N, C, H, W) padded by ``pads`` (top, bottom, left, right; a negative
-    bottom/right crops, see ``ConvTranspose2dOp``): columns (C, KH, KW, N, OH, OW)."""
-    (pt, pb, pl, pr), (KH, KW) = pads, kernel
-    OH = _out_size(x.shape[2], pt, pb, KH, stride[0], dilation[0])
-    OW = _out_size(x.shape[3], pl, pr, KW, stride[1], dilation[1])
-    return im2col(constant_pad_array(x, ((pt, pb), (pl, pr))), KH, KW, OH, OW, stride, dilation,
-                  scratch)
+def transposed_output_size(n: int, padding: int, k: int, s: int, d: int, extra: int) -> int:
+    """conv_transpose2d's output length along one axis: the smallest input length of the conv2d
+    (padding, k, s, d) whose output length is ``n``, plus ``extra`` (output_padding)."""
+    return (n - 1) * s - 2 * padding + d * (k - 1) + 1 + extra
+
+
+def _blocks(N: int, sample_bytes: int) -> list:
+    """The batch split into consecutive (start, stop) blocks whose columns take at most
+    ``_COLUMN_BLOCK_BYTES`` (one sample at least)."""
+    step = max(1, _COLUMN_BLOCK_BYTES // max(sample_bytes, 1))
+    return [(n, min(n + step, N)) for n in range(0, N, step)]
+
+
+def _matrices(a: np.ndarray, groups: int, taps: int = 1) -> np.ndarray:
+    """A channel-major operand (C, *taps, n, *pixels), e.g. columns (C, KH, KW, n, OH, OW) with
+    ``taps`` = KH*KW, or dL/dout (O, n, OH, OW), as one matrix per group, a view:
+    (G, C/G * taps, the rest). Explicit sizes, never -1: an empty batch cannot infer one."""
+    rows = a.shape[0] * taps
+    return a.reshape(groups, rows // groups, a.size // rows)
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, b, stride: tuple, pads: tuple, dilation: tuple,
+                 groups: int, cols=None) -> np.ndarray:
+    """conv2d's output (N, O, OH, OW), channel-major in memory: per group,
+    ``out = W (O, C/G*KH*KW) @ im2col(pad(x)) (C/G*KH*KW, N*OH*OW) + b``.
+
+    The columns are built a block of samples at a time in scratch memory, and each block's
+    product is written straight into its columns of the (O, N, OH, OW) result, which is returned
+    as its (N, O, OH, OW) view: no transposed copy, and the next layer's im2col and this
+    layer's backward read it in that layout. ``cols``: the columns, when a caller has them."""
+    N, (O, Cg, KH, KW) = x.shape[0], w.shape
+    OH, OW = (output_size(n, pads[2 * a], pads[2 * a + 1], (KH, KW)[a], stride[a], dilation[a])
+              for a, n in enumerate(x.shape[2:]))
+    out = np.empty((O, N, OH, OW), dtype=x.dtype)
+    weights = _matrices(w, groups)
+    if cols is not None:
+        np.matmul(weights, _matrices(cols, groups, KH * KW), out=_matrices(out, groups))
+    else:
+        xp = pad_channel_major(x, pads)
+        for n0, n1 in _blocks(N, Cg * groups * KH * KW * OH * OW * x.itemsize):
+            block = im2col(xp[n0:n1], KH, KW, OH, OW, stride, dilation, scratch=True)
+            np.matmul(weights, _matrices(block, groups, KH * KW),
+                      out=_matrices(out[:, n0:n1], groups))
+    if b is not None:
+        out += b.reshape(-1, 1, 1, 1)
+    return out.transpose(1, 0, 2, 3)
+
+
+def weight_grad(g_cm: np.ndarray, x: np.ndarray, w_shape: tuple, stride: tuple, pads: tuple,
+                dilation: tuple, groups: int, cols=None) -> np.ndarray:
+    """dL/dW (O, C/G, KH, KW) = dL/dout (O, N*OH*OW) @ im2col(pad(x))^T per group, summed over
+    blocks of samples; ``g_cm`` is dL/dout channel-major (O, N, OH, OW), ``cols`` the columns
+    of x when a caller has them (else they are built a block at a time in scratch memory).
+
+    The product is taken in the orientation BLAS runs faster on its shape: as dL/dout @ cols^T,
+    straight into the weight's own layout, when the weight is large against the batch's
+    pixels (the deep layers, where transposing a large weight would cost as much as the
+    product); else as cols @ dL/dout^T, which OpenBLAS splits over the long side of the columns,
+    followed by one transposed copy of a small weight."""
+    (O, Cg, KH, KW), N = w_shape, g_cm.shape[1]
+    K = Cg * KH * KW
+    L = int(np.prod(g_cm.shape[1:]))
+    direct = L < 2 * K
+    total = None
+    if cols is not None:
+        parts = [(cols, g_cm)]
+    else:
+        xp = pad_channel_major(x, pads)
+        OH, OW = g_cm.shape[2:]
+        parts = ((im2col(xp[n0:n1], KH, KW, OH, OW, stride, dilation, scratch=True),
+                  g_cm[:, n0:n1])
+                 for n0, n1 in _blocks(N, Cg * groups * KH * KW * OH * OW * x.itemsize))
+    for block, g in parts:
+        a, c = _matrices(g, groups), _matrices(block, groups, KH * KW)
+        part = np.matmul(a, c.transpose(0, 2, 1)) if direct else np.matmul(c, a.transpose(0, 2, 1))
+        if total is None:
+            total = part
+        else:
+            total += part
+    if total is None:  # an empty batch
+        return np.zeros(w_shape, dtype=g_cm.dtype)
+    if not direct:
+        total = np.ascontiguousarray(total.transpose(0, 2, 1))
+    return total.reshape(w_shape)
+
+
+def _tap_range(i: int, n_out: int, n_in: int, before: int, s: int, d: int) -> tuple:
+    """For kernel tap ``i`` along one axis: the output positions whose input position
+    o*s + i*d - before falls inside [0, n_in), as a slice of the output and the matching
+    slice of the input (None when there are none)."""
+    shift = i * d - before
+    lo = max(0, -(shift // s))          # first o with o*s + shift >= 0
+    hi = min(n_out, -((shift - n_in) // s))  # first o with o*s + shift >= n_in
+    if hi <= lo:
+        return None
+    start = lo * s + shift
+    return slice(lo, hi), slice(start, start + (hi - lo - 1) * s + 1, s)
+
+
+def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, x_shape: tuple, stride: tuple, pads: tuple,
+                  dilation: tuple, groups: int) -> np.ndarray:
+    """col2im(W^T @ dL/dout): the gradient (N, C, H, W) = ``x_shape`` of a conv2d input, from
+    dL/dout channel-major ``g_cm`` (O, N, OH, OW) and W (O, C/G, KH, KW); returned as the view
+    of a channel-major (C, N, H, W) array. The adjoint of padding, im2col and the matmul.
+
+    Per block of samples, one GEMM W^T @ dL/dout gives that block's columns (C, KH, KW, n, OH,
+    OW) in scratch memory; each kernel tap's slab of them is added onto the input positions it
+    read, clipped to the input, so no padded buffer is allocated and cropped."""
+    O, N, OH, OW = g_cm.shape
+    _, Cg, KH, KW = w.shape
+    C, H, W = x_shape[1:]
+    out = np.zeros((C, N, H, W), dtype=g_cm.dtype)
+    taps = [(i, j, rows, cols) for i in range(KH) for j in range(KW)
+            for rows in [_tap_range(i, OH, H, pads[0], stride[0], dilation[0])]
+            for cols in [_tap_range(j, OW, W, pads[2], stride[1], dilation[1])]
+            if rows is not None and cols is not None]
+    weights_t = _matrices(w, groups).transpose(0, 2, 1)  # (G, C/G*KH*KW, O/G), a view
+    for n0, n1 in _blocks(N, C * KH * KW * OH * OW * g_cm.itemsize):
+        block = _scratch_array((C, KH, KW, n1 - n0, OH, OW), g_cm.dtype)
+        np.matmul(weights_t, _matrices(g_cm[:, n0:n1], groups),
+                  out=_matrices(block, groups, KH * KW))
+        for i, j, (o_rows, x_rows), (o_cols, x_cols) in taps:
+            out[:, n0:n1, x_rows, x_cols] += block[:, i, j, :, o_rows, o_cols]
+    return out.transpose(1, 0, 2, 3)
+
+
+def unpatchify_matmul(x_cm: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """conv_transpose2d with stride == kernel (no padding, dilation 1): the kernel's windows do
+    not overlap, so col2im only places them. One GEMM W^T (O/G*KH*KW, C/G) @ x (C/G, N*H*W) per
+    group, and one copy that interleaves the taps into the (O, N, H*KH, W*KW) output (returned
+    as its (N, O, ...) view); nothing is zeroed or added."""
+    C, N, H, W = x_cm.shape
+    _, Og, KH, KW = w.shape
+    cols = np.matmul(_matrices(w, groups).transpose(0, 2, 1), _matrices(x_cm, groups))
+    out = np.empty((Og * groups, N, H, KH, W, KW), dtype=x_cm.dtype)
+    np.copyto(out, cols.reshape(Og * groups, KH, KW, N, H, W).transpose(0, 3, 4, 1, 5, 2))
+    return out.reshape(Og * groups, N, H * KH, W * KW).transpose(1, 0, 2, 3)
 
 
 # The three ops below describe a convolution the same way, (stride, pads, dilation, groups),
@@ -177,24 +280,25 @@ class Conv2dOp(Function):
     def forward(ctx, x, w, b, stride, pads, dilation, groups, cols):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
         ctx.x_size = x.shape[2:]
-        keep = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]  # () when not recording
-        if cols is None:  # only the weight gradient reads them later, else scratch memory will do
-            cols = _columns(x, w.shape[2:], stride, pads, dilation, scratch=not keep)
-        ctx.save_for_backward(*((x, w, cols) if keep else (None, w, None)))
-        return _conv_matmul(cols, w, b, groups)
+        # The columns are not kept: the weight gradient rebuilds them, a block at a time, from
+        # x, which the graph holds anyway. Keeping them would hold 9x each input (3x3) until
+        # the backward reaches this layer, for one im2col copy saved.
+        ctx.save_for_backward(x, w)
+        return conv_forward(x, w, b, stride, pads, dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, w, cols = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
-        # both adjoints read dL/dout channel-major: lay it out once, not once each
+        # both adjoints read dL/dout channel-major: lay it out once, not once each (free when it
+        # comes from ops that kept this module's channel-major layout)
         g_cm = channel_major(grad_out.data) if need_x or need_w else None
         grad_x = grad_w = grad_b = None
+        if need_w:
+            grad_w = Conv2dWeightGrad.apply(x, grad_out, w.shape, *conv, None, g_cm)
         if need_x:
             grad_x = ConvTranspose2dOp.apply(grad_out, w, None, *conv, ctx.x_size, g_cm)
-        if need_w:
-            grad_w = Conv2dWeightGrad.apply(x, grad_out, w.shape, *conv, cols.data, g_cm)
         if need_b:
             grad_b = grad_out.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None, None
@@ -214,13 +318,12 @@ class ConvTranspose2dOp(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, size, x_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        (pt, pb, pl, pr), (OH, OW) = pads, size
-        # the gradient of the padded conv2d input: rows past pt + OH are cut off again, and a
-        # negative bottom pad leaves zero rows that no kernel tap reaches
-        padded = (x.shape[0], w.shape[1] * groups, pt + OH + max(pb, 0), pl + OW + max(pr, 0))
-        out = col2im_matmul(channel_major(x) if x_cm is None else x_cm, w, padded, stride,
-                            dilation, groups)
-        out = np.ascontiguousarray(out[:, :, pt:pt + OH, pl:pl + OW])
+        x_cm = channel_major(x) if x_cm is None else x_cm
+        if stride == w.shape[2:] and dilation == (1, 1) and not any(pads):
+            out = unpatchify_matmul(x_cm, w, groups)  # U-Net's 2x2 stride-2 upsampling
+        else:
+            shape = (x.shape[0], w.shape[1] * groups) + tuple(size)
+            out = col2im_matmul(x_cm, w, shape, stride, pads, dilation, groups)
         if b is not None:
             out += b.reshape(-1, 1, 1)
         ctx.save_for_backward(x, w)
@@ -233,10 +336,12 @@ class ConvTranspose2dOp(Function):
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
         grad_x = grad_w = grad_b = None
         if need_x or need_w:
-            # both gradients convolve dL/dout: im2col it once. The columns outlive this call
+            # Both gradients convolve dL/dout: im2col it once. The columns outlive this call
             # only if create_graph records them (grad mode on), else scratch memory will do.
-            cols = _columns(grad_out.data, w.shape[2:], ctx.stride, ctx.pads, ctx.dilation,
-                            scratch=not is_grad_enabled())
+            g = grad_out.data
+            OH, OW = x.shape[2:]
+            cols = im2col(pad_channel_major(g, ctx.pads), *w.shape[2:], OH, OW, ctx.stride,
+                          ctx.dilation, scratch=not is_grad_enabled())
             if need_x:
                 grad_x = Conv2dOp.apply(grad_out, w, None, *conv, cols)
             if need_w:
@@ -256,15 +361,13 @@ class Conv2dWeightGrad(Function):
     @staticmethod
     def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols, g_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        if cols is None:
-            cols = _columns(x, w_shape[2:], stride, pads, dilation,
-                            scratch=not ctx.needs_input_grad)
-        ctx.save_for_backward(x, g, cols)
-        return _weight_grad(channel_major(g) if g_cm is None else g_cm, cols, w_shape, groups)
+        ctx.save_for_backward(x, g)
+        return weight_grad(channel_major(g) if g_cm is None else g_cm, x, w_shape, stride, pads,
+                           dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, g, cols = ctx.saved_tensors
+        x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
         # <dL/dgrad_w, grad_w> = <g, conv2d(x, dL/dgrad_w)>: its gradients in x and g
@@ -272,7 +375,7 @@ class Conv2dWeightGrad(Function):
         if need_x:
             grad_x = ConvTranspose2dOp.apply(g, grad_out, None, *conv, x.shape[2:], None)
         if need_g:
-            grad_g = Conv2dOp.apply(x, grad_out, None, *conv, cols.data)
+            grad_g = Conv2dOp.apply(x, grad_out, None, *conv, None)
         return grad_x, grad_g, None, None, None, None, None, None, None
 
 
