@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..core.tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, blocks
 
 
 class SGD(Optimizer):
@@ -49,15 +49,21 @@ class SGD(Optimizer):
             if p.grad is None:
                 continue
             g = -p.grad.data if group["maximize"] else p.grad.data
-            if weight_decay != 0:
-                g = g + weight_decay * p.data
+            arrays, first = (p.data, g), False
             if momentum != 0:
                 state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, copy=True))
-                else:
-                    buf.data *= momentum
-                    buf.data += (1 - dampening) * g
-                g = g + momentum * buf.data if nesterov else buf.data
-            p.data -= lr * g
+                first = "momentum_buffer" not in state
+                if first:
+                    state["momentum_buffer"] = Tensor._wrap(np.empty_like(p.data))
+                arrays += (state["momentum_buffer"].data,)
+            for p_b, g_b, *buf in blocks(*arrays):  # in place, block by block (see blocks)
+                if weight_decay != 0:
+                    g_b = g_b + weight_decay * p_b                 # g = g + wd * p
+                if buf:
+                    if first:
+                        np.copyto(buf[0], g_b)                     # buf = g (first step)
+                    else:
+                        buf[0] *= momentum                         # buf = momentum buf
+                        buf[0] += (1 - dampening) * g_b            #     + (1 - dampening) g
+                    g_b = g_b + momentum * buf[0] if nesterov else buf[0]
+                p_b -= lr * g_b                                    # p = p - lr g
