@@ -28,7 +28,8 @@ from ..tensor import Tensor
 
 def _channel_sum(a: np.ndarray) -> np.ndarray:
     """sum of (N, C, *) over every axis but C, as (C,) (einsum: several times faster than
-    a.sum(axis=(0, 2, 3)) on NCHW)."""
+    a.sum(axis=(0, 2, 3)) on NCHW; the reshape is a view for NCHW and for the channel-major
+    (C, N, *) memory of a convolution's output alike)."""
     return np.einsum("ncl->c", a.reshape(a.shape[0], a.shape[1], -1))
 
 
@@ -84,11 +85,13 @@ class BatchNormTrain(Function):
     def forward(ctx, x, w, b, running_mean, running_var, momentum, eps):
         m = x.size // x.shape[1]
         mean = _channel_sum(x) / m
-        xc = x - _per_channel(mean, x.ndim)
-        var = _channel_dot(xc, xc) / m
+        # x - mean becomes the output in place: one new array, laid out as x is (NumPy keeps
+        # the input's layout, so a convolution's channel-major output stays channel-major)
+        out = x - _per_channel(mean, x.ndim)
+        var = _channel_dot(out, out) / m
         invstd = 1 / np.sqrt(var + eps)
         scale = invstd if w is None else w * invstd
-        out = xc * _per_channel(scale, x.ndim)
+        out *= _per_channel(scale, x.ndim)
         if b is not None:
             out += _per_channel(b, x.ndim)
         if running_mean is not None:
@@ -166,9 +169,9 @@ class BatchNormInputGrad(Function):
         # k * g - xc * c - k * mean(g) with xc = x - mean, as k * g - x * c + (mean * c - ...):
         # two products and one shift, no (x - mean) temporary
         c = k * invstd * sum_g_xhat / m
-        grad_x = g * _per_channel(k, x.ndim)
-        grad_x -= x * _per_channel(c, x.ndim)
+        grad_x = x * _per_channel(-c, x.ndim)
         grad_x += _per_channel(mean * c - k * sum_g / m, x.ndim)
+        grad_x += g * _per_channel(k, x.ndim)
         return grad_x
 
     @staticmethod
