@@ -3,6 +3,7 @@ import math
 
 from ..core import factories
 from ..core._shapes import pair
+from ..core.ops.conv import conv2d_resolved, conv_arguments, transposed_output_size
 from ..core.tensor import Tensor
 from . import functional as F
 from . import init
@@ -30,18 +31,10 @@ class _ConvNd(Module):
                              f"{padding_mode!r} (circular padding is not implemented)")
         self.in_channels, self.out_channels = in_channels, out_channels
         self.kernel_size = pair(name, "kernel_size", kernel_size)
-        self.stride = pair(name, "stride", stride)
-        self.dilation = pair(name, "dilation", dilation)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be an int, a pair, 'same' or 'valid', "
-                                 f"got {padding!r}")
-            if padding == "same" and self.stride != (1, 1):
-                raise ValueError(f"{name}: padding='same' is not supported for strided "
-                                 f"convolutions (stride={self.stride})")
-            self.padding = padding
-        else:
-            self.padding = pair(name, "padding", padding)
+        # checked and resolved once, here: forward hands them to the op as they are
+        self.stride, self._pads, self.dilation = conv_arguments(name, stride, padding, dilation,
+                                                                self.kernel_size)
+        self.padding = padding if isinstance(padding, str) else pair(name, "padding", padding)
         self.output_padding = pair(name, "output_padding", output_padding)
         self.transposed, self.groups, self.padding_mode = transposed, groups, padding_mode
         shape = ((in_channels, out_channels // groups) if transposed
@@ -105,24 +98,14 @@ class Conv2d(_ConvNd):
         super().__init__("Conv2d", in_channels, out_channels, kernel_size, stride, padding,
                          dilation, groups, bias, padding_mode, 0, transposed=False)
 
-    def _explicit_padding(self) -> tuple:
-        """F.pad's (left, right, top, bottom) for a non-zero padding_mode."""
-        if self.padding == "valid":
-            return (0, 0, 0, 0)
-        if self.padding == "same":
-            total = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            return (total[1] // 2, total[1] - total[1] // 2, total[0] // 2,
-                    total[0] - total[0] // 2)
-        ph, pw = self.padding
-        return (pw, pw, ph, ph)
-
     def forward(self, input: Tensor) -> Tensor:
         if self.padding_mode == "zeros":
-            return F.conv2d(input, self.weight, self.bias, self.stride, self.padding,
-                            self.dilation, self.groups)
-        padded = F.pad(input, self._explicit_padding(), mode=_PAD_MODES[self.padding_mode])
-        return F.conv2d(padded, self.weight, self.bias, self.stride, 0, self.dilation,
-                        self.groups)
+            return conv2d_resolved(input, self.weight, self.bias, self.stride, self._pads,
+                                   self.dilation, self.groups)
+        top, bottom, left, right = self._pads
+        padded = F.pad(input, (left, right, top, bottom), mode=_PAD_MODES[self.padding_mode])
+        return conv2d_resolved(padded, self.weight, self.bias, self.stride, (0, 0, 0, 0),
+                               self.dilation, self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -167,8 +150,9 @@ class ConvTranspose2d(_ConvNd):
         size = tuple(output_size)[-2:]
         padding = []
         for d in range(2):
-            smallest = ((input.shape[d - 2] - 1) * self.stride[d] - 2 * self.padding[d]
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            smallest = transposed_output_size(input.shape[d - 2], self.padding[d],
+                                              self.kernel_size[d], self.stride[d],
+                                              self.dilation[d], 0)
             largest = smallest + self.stride[d] - 1
             if not smallest <= size[d] <= largest:
                 raise ValueError(f"ConvTranspose2d: requested output size {tuple(size)} is not "

@@ -417,24 +417,53 @@ def _check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed
             raise TypeError(f"{op}: bias dtype {bias.dtype} differs from the input's {x.dtype}")
 
 
-def _conv_padding(padding, kernel: tuple, stride: tuple, dilation: tuple, x_shape, w_shape):
-    """conv2d's padding as (top, bottom, left, right). "same" pads d*(k-1) in total, the extra
-    odd element after, as PyTorch does."""
+def conv_padding(op: str, padding, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """conv2d's padding as (top, bottom, left, right), from an int, a pair, "valid" or "same".
+    "same" pads d*(k-1) in total, the extra odd element after, as PyTorch does. The one check
+    of a padding argument: ``F.conv2d`` calls it per call, ``nn.Conv2d`` once, when built.
+
+    Raises: ValueError naming ``op`` for an unknown string, a negative padding, or "same" with
+        a stride."""
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0, 0, 0)
         if padding != "same":
-            raise ValueError(f"conv2d: padding must be an int, a pair, 'same' or 'valid', got "
+            raise ValueError(f"{op}: padding must be an int, a pair, 'same' or 'valid', got "
                              f"{padding!r}")
         if stride != (1, 1):
-            raise ValueError(f"conv2d: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride}, input {x_shape}, weight {w_shape})")
+            raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
+                             f"(stride={stride}, kernel {tuple(kernel)})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
-    ph, pw = pair("conv2d", "padding", padding)
+    ph, pw = pair(op, "padding", padding)
     if ph < 0 or pw < 0:
-        raise ValueError(f"conv2d: padding must be non-negative, got {padding!r}")
+        raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
+
+
+def conv_arguments(op: str, stride, padding, dilation, kernel: tuple) -> tuple:
+    """(stride, pads, dilation) of conv2d from its arguments, checked: what ``conv2d_resolved``
+    takes. A layer calls this once, when built."""
+    stride = _positive_pair(op, "stride", stride)
+    dilation = _positive_pair(op, "dilation", dilation)
+    return stride, conv_padding(op, padding, kernel, stride, dilation), dilation
+
+
+def conv2d_resolved(x: Tensor, weight: Tensor, bias, stride: tuple, pads: tuple,
+                    dilation: tuple, groups: int) -> Tensor:
+    """conv2d with its arguments already resolved by ``conv_arguments``: only the operands
+    (which change every call) are checked."""
+    if isinstance(x, Tensor) and x.ndim == 3:
+        return conv2d_resolved(x.unsqueeze(0), weight, bias, stride, pads, dilation,
+                               groups).squeeze(0)
+    _check_operands("conv2d", x, weight, bias, groups, transposed=False)
+    kernel = weight.shape[2:]
+    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        raise ValueError(f"conv2d: kernel size {kernel} (dilated {reach}) is larger than the "
+                         f"padded input {padded} (input {x.shape}, weight {weight.shape})")
+    return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
 
 
 def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
@@ -455,19 +484,9 @@ def conv2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, 
 
     Raises: ValueError / TypeError naming conv2d, the argument and the shapes.
     """
-    if isinstance(x, Tensor) and x.ndim == 3:
-        return conv2d(x.unsqueeze(0), weight, bias, stride, padding, dilation, groups).squeeze(0)
-    _check_operands("conv2d", x, weight, bias, groups, transposed=False)
-    stride = _positive_pair("conv2d", "stride", stride)
-    dilation = _positive_pair("conv2d", "dilation", dilation)
-    kernel = weight.shape[2:]
-    pads = _conv_padding(padding, kernel, stride, dilation, x.shape, weight.shape)
-    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
-    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if padded[0] < reach[0] or padded[1] < reach[1]:
-        raise ValueError(f"conv2d: kernel size {kernel} (dilated {reach}) is larger than the "
-                         f"padded input {padded} (input {x.shape}, weight {weight.shape})")
-    return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
+    kernel = weight.shape[2:] if isinstance(weight, Tensor) and weight.ndim == 4 else (1, 1)
+    return conv2d_resolved(x, weight, bias, *conv_arguments("conv2d", stride, padding, dilation,
+                                                            kernel), groups)
 
 
 def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
@@ -507,8 +526,8 @@ def conv_transpose2d(x: Tensor, weight: Tensor, bias: Tensor = None, stride=1, p
         if extra >= s and extra >= d:
             raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either "
                              f"the stride {stride} or the dilation {dilation}")
-    size = [(n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
-        x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)]
+    size = [transposed_output_size(n, p, k, s, d, o) for n, p, k, s, d, o in zip(
+        x.shape[2:], padding, weight.shape[2:], stride, dilation, output_padding)]
     if min(size) < 1:
         raise ValueError(f"{op}: the output size {tuple(size)} is empty (input {x.shape}, weight "
                          f"{weight.shape}, stride {stride}, padding {padding})")
