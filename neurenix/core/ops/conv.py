@@ -34,7 +34,8 @@ from numpy.lib.stride_tricks import sliding_window_view
 from .._shapes import pair
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .pad import constant_pad_array
+from . import winograd
+from .pad import pad_channel_major
 
 
 def window_slices(i: int, j: int, OH: int, OW: int, stride: tuple, dilation: tuple) -> tuple:
@@ -93,25 +94,6 @@ def channel_major(a: np.ndarray) -> np.ndarray:
     """(N, C, H, W) -> contiguous (C, N, H, W): the layout the batch-wide GEMMs read. Free (a
     view) for the outputs of this module's ops, which are channel-major already."""
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3))
-
-
-def pad_channel_major(x: np.ndarray, pads: tuple) -> np.ndarray:
-    """``x`` (N, C, H, W) zero-padded by ``pads`` (top, bottom, left, right; a negative bottom
-    or right crops), as the (N, C, Hp, Wp) view of a channel-major (C, N, Hp, Wp) array: the
-    layout im2col reads fastest, whole rows at a time. Only the border is zeroed."""
-    pt, pb, pl, pr = pads
-    N, C, H, W = x.shape
-    x = x[:, :, :H + min(pb, 0), :W + min(pr, 0)]
-    if max(pads) <= 0:
-        return x  # nothing to pad (at most a crop): im2col reads any layout
-    H, W = x.shape[2:]
-    pb, pr = max(pb, 0), max(pr, 0)
-    out = np.empty((C, N, pt + H + pb, pl + W + pr), dtype=x.dtype)
-    for border in (out[:, :, :pt], out[:, :, pt + H:], out[:, :, pt:pt + H, :pl],
-                   out[:, :, pt:pt + H, pl + W:]):
-        border.fill(0)
-    np.copyto(out[:, :, pt:pt + H, pl:pl + W], x.transpose(1, 0, 2, 3))
-    return out.transpose(1, 0, 2, 3)
 
 
 def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
@@ -284,6 +266,12 @@ class Conv2dOp(Function):
         # x, which the graph holds anyway. Keeping them would hold 9x each input (3x3) until
         # the backward reaches this layer, for one im2col copy saved.
         ctx.save_for_backward(x, w)
+        if (cols is None and winograd.applies(w.shape, stride, dilation, groups)
+                and min(pads) >= 0 and winograd.worth_it(x.shape, w.shape, pads)):
+            out = winograd.conv2d_3x3(x, w, pads)  # the speed layer: see winograd.py
+            if b is not None:
+                out += b.reshape(-1, 1, 1)
+            return out
         return conv_forward(x, w, b, stride, pads, dilation, groups, cols)
 
     @staticmethod
@@ -318,12 +306,17 @@ class ConvTranspose2dOp(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, size, x_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        x_cm = channel_major(x) if x_cm is None else x_cm
-        if stride == w.shape[2:] and dilation == (1, 1) and not any(pads):
-            out = unpatchify_matmul(x_cm, w, groups)  # U-Net's 2x2 stride-2 upsampling
-        else:
-            shape = (x.shape[0], w.shape[1] * groups) + tuple(size)
-            out = col2im_matmul(x_cm, w, shape, stride, pads, dilation, groups)
+        if (winograd.applies(w.shape, stride, dilation, groups) and max(pads) <= 2
+                and winograd.worth_it(x.shape, (w.shape[1], w.shape[0], 3, 3),
+                                      tuple(2 - p for p in pads))):
+            out = winograd.conv_transpose2d_3x3(x, w, pads)  # the speed layer: see winograd.py
+        else:  # the GEMM paths read x channel-major (free if it already is)
+            x_cm = channel_major(x) if x_cm is None else x_cm
+            if stride == w.shape[2:] and dilation == (1, 1) and not any(pads):
+                out = unpatchify_matmul(x_cm, w, groups)  # U-Net's 2x2 stride-2 upsampling
+            else:
+                shape = (x.shape[0], w.shape[1] * groups) + tuple(size)
+                out = col2im_matmul(x_cm, w, shape, stride, pads, dilation, groups)
         if b is not None:
             out += b.reshape(-1, 1, 1)
         ctx.save_for_backward(x, w)
