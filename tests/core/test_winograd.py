@@ -57,8 +57,9 @@ def test_winograd_transposed_matches_col2im(x_shape, out_channels, pads):
         x_shape[2:], pads[::2], pads[1::2]))
     reference = conv.col2im_matmul(conv.channel_major(g), w, (x_shape[0], out_channels) + size,
                                    (1, 1), pads, (1, 1), 1)
-    np.testing.assert_allclose(winograd.conv_transpose2d_3x3(g, w, pads), reference,
-                               rtol=1e-12, atol=1e-12)
+    flipped = conv.flipped_kernel(w, 1)  # (in, out, 3, 3): the conv2d weight it adjoins
+    ours = winograd.conv2d_3x3(g, flipped, tuple(2 - p for p in pads))
+    np.testing.assert_allclose(ours, reference, rtol=1e-12, atol=1e-12)
 
 
 def test_filter_transform_is_g_w_gt():

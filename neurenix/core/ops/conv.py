@@ -230,6 +230,27 @@ def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, x_shape: tuple, stride: tuple
     return out.transpose(1, 0, 2, 3)
 
 
+def conv2d_array(x: np.ndarray, w: np.ndarray, b, stride: tuple, pads: tuple,
+                 dilation: tuple, groups: int) -> np.ndarray:
+    """conv2d on arrays: Winograd where it applies and pays (``winograd.py``, a speed layer),
+    else the reference im2col + GEMM (``conv_forward``)."""
+    if (winograd.applies(w.shape, stride, dilation, groups) and min(pads) >= 0
+            and winograd.worth_it(x.shape, w.shape, pads)):
+        out = winograd.conv2d_3x3(x, w, pads)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        return out
+    return conv_forward(x, w, b, stride, pads, dilation, groups)
+
+
+def flipped_kernel(w: np.ndarray, groups: int) -> np.ndarray:
+    """A conv2d weight (O, C/G, KH, KW) as the weight (C, O/G, KH, KW) of the conv2d that is its
+    stride-1 adjoint: each group's channel axes swapped, the kernel turned by 180 degrees."""
+    O, Cg, KH, KW = w.shape
+    swapped = w.reshape(groups, O // groups, Cg, KH, KW).transpose(0, 2, 1, 3, 4)
+    return swapped[..., ::-1, ::-1].reshape(groups * Cg, O // groups, KH, KW)
+
+
 def unpatchify_matmul(x_cm: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
     """conv_transpose2d with stride == kernel (no padding, dilation 1): the kernel's windows do
     not overlap, so col2im only places them. One GEMM W^T (O/G*KH*KW, C/G) @ x (C/G, N*H*W) per
@@ -266,12 +287,8 @@ class Conv2dOp(Function):
         # x, which the graph holds anyway. Keeping them would hold 9x each input (3x3) until
         # the backward reaches this layer, for one im2col copy saved.
         ctx.save_for_backward(x, w)
-        if (cols is None and winograd.applies(w.shape, stride, dilation, groups)
-                and min(pads) >= 0 and winograd.worth_it(x.shape, w.shape, pads)):
-            out = winograd.conv2d_3x3(x, w, pads)  # the speed layer: see winograd.py
-            if b is not None:
-                out += b.reshape(-1, 1, 1)
-            return out
+        if cols is None:
+            return conv2d_array(x, w, b, stride, pads, dilation, groups)
         return conv_forward(x, w, b, stride, pads, dilation, groups, cols)
 
     @staticmethod
@@ -306,10 +323,17 @@ class ConvTranspose2dOp(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, size, x_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        if (winograd.applies(w.shape, stride, dilation, groups) and max(pads) <= 2
-                and winograd.worth_it(x.shape, (w.shape[1], w.shape[0], 3, 3),
-                                      tuple(2 - p for p in pads))):
-            out = winograd.conv_transpose2d_3x3(x, w, pads)  # the speed layer: see winograd.py
+        reach = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
+        flipped_pads = (reach[0] - pads[0], reach[0] - pads[1], reach[1] - pads[2],
+                        reach[1] - pads[3])
+        pixels, taps = x.shape[0] * x.shape[2] * x.shape[3], w.shape[1] * w.shape[2] * w.shape[3]
+        if stride == (1, 1) and min(flipped_pads) >= 0 and 2 * pixels >= taps:
+            # At stride 1 this adjoint is itself a conv2d, of x with the flipped kernel, padded
+            # by d(k-1) - pad: its im2col copies the columns that col2im would add up slab by
+            # slab (a copy is cheaper than an addition). Not where the weight outweighs the
+            # pixels: flipping it is a transposed copy.
+            out = conv2d_array(x, flipped_kernel(w, groups), None, stride, flipped_pads,
+                               dilation, groups)
         else:  # the GEMM paths read x channel-major (free if it already is)
             x_cm = channel_major(x) if x_cm is None else x_cm
             if stride == w.shape[2:] and dilation == (1, 1) and not any(pads):

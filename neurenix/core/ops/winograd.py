@@ -24,9 +24,9 @@ costs time with two. So it is off by default (``ENABLED``): turn it on for singl
 runs (OPENBLAS_NUM_THREADS=1, e.g. one process per core); ``benchmarks/bench_kernels.py``
 times both paths at 1 and 2 threads.
 
-Only the forward computation changes: conv2d's gradients stay the adjoint ops of conv.py, and
-a conv2d's input gradient, a stride-1 transposed convolution, is itself a convolution with the
-flipped filter (``conv_transpose2d_3x3``), which this module also computes when enabled.
+Only the forward computation changes: conv2d's gradients stay the adjoint ops of conv.py. A
+conv2d's input gradient, a stride-1 transposed convolution, is itself a conv2d with the flipped
+kernel (``conv.flipped_kernel``), so it goes through this path too when enabled.
 """
 import numpy as np
 
@@ -112,13 +112,3 @@ def conv2d_3x3(x: np.ndarray, w: np.ndarray, pads: tuple) -> np.ndarray:
     for a in range(2):
         _inverse_transform(*half[a], out[:, :, :, a, :, 0], out[:, :, :, a, :, 1])
     return out.reshape(O, N, 2 * th, 2 * tw)[:, :, :OH, :OW].transpose(1, 0, 2, 3)
-
-
-def conv_transpose2d_3x3(x: np.ndarray, w: np.ndarray, pads: tuple) -> np.ndarray:
-    """The stride-1 transposed convolution of ``x`` (N, C, H, W) with a (C, O, 3, 3) weight: the
-    adjoint of the conv2d with ``pads`` whose input is ``size``. At stride 1 it is a conv2d of x
-    with the filter flipped in both axes and its channel axes swapped, padded by 2 - pad on each
-    side (the taps that reach past the conv2d's padding); pads of at most 2, as the caller
-    checks."""
-    flipped = w.transpose(1, 0, 2, 3)[:, :, ::-1, ::-1]
-    return conv2d_3x3(x, flipped, tuple(2 - p for p in pads))
