@@ -161,16 +161,17 @@ class Optimizer:
 _BLOCK = 1 << 15
 
 
-def blocks(*arrays):
-    """Yield matching blocks of ``arrays`` (the parameter, its gradient, its state: all of one
-    shape), as flat views of at most ``_BLOCK`` elements, for an update applied block by
-    block in place. Arrays that are not all C-contiguous are yielded whole, as one block."""
-    if not all(a.flags.c_contiguous for a in arrays):
-        yield arrays
+def in_blocks(update, arrays: tuple, *options) -> None:
+    """Call ``update(*block, *options)`` on matching blocks of ``arrays`` (the parameter first,
+    then its gradient and its state, None for a state not kept: all of one shape), flat views
+    of at most ``_BLOCK`` elements, so that ``update`` can work in place block by block. Small
+    arrays, and arrays that are not all C-contiguous, make one block: the arrays themselves."""
+    if arrays[0].size <= _BLOCK or not all(a is None or a.flags.c_contiguous for a in arrays):
+        update(*arrays, *options)
         return
-    flat = [a.reshape(-1) for a in arrays]
-    for start in range(0, flat[0].size, _BLOCK):
-        yield tuple(a[start:start + _BLOCK] for a in flat)
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    for start in range(0, arrays[0].size, _BLOCK):
+        update(*(None if a is None else a[start:start + _BLOCK] for a in flat), *options)
 
 
 def first_state(p: Tensor, names) -> dict:

@@ -1,18 +1,29 @@
 """2-D convolution and transposed convolution through im2col, and the im2col / col2im helpers.
 
-im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
-kernel window, and ONE contiguous copy lays the windows out as channel-major columns
-(C*KH*KW, N*OH*OW). One matrix product W (O, C*KH*KW) @ cols then covers the whole batch, and
-its (O, N, OH, OW) result is laid out NCHW while the bias is added. The gradients are matrix
-products too: dL/dW = dL/dout @ cols^T (the columns are kept from the forward), and
-dL/dx = col2im(W^T @ dL/dout), a loop over the KH*KW kernel positions that multiplies one
-position's block of W^T into dL/dout and adds it onto a strided slice of the input (never
+The plain algorithm (``conv_forward``, the reference every speed path is tested against):
+pad the input, lay every kernel window out as a column (im2col: ``sliding_window_view`` and
+one copy), and multiply: out (O, N*OH*OW) = W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW). The
+gradients are matrix products too: dL/dW = dL/dout @ cols^T, and dL/dx = col2im(W^T @ dL/dout),
+which adds each kernel position's slab of columns back onto the input positions it read (never
 np.add.at, which is an order of magnitude slower).
 
+What the speed layers beside it buy:
+- Layout: the GEMM's result (O, N, OH, OW) is channel-major, and it is returned as its
+  (N, O, OH, OW) view instead of being copied to NCHW. Elementwise ops keep their input's
+  layout, so the next convolution's im2col and every backward read channel-major operands
+  with no transposed copy (``channel_major`` is then free).
+- Memory: the columns, 9x the input for a 3x3 kernel, are built a block of samples at a time
+  in a reused scratch buffer and never kept for the backward, which rebuilds them from the
+  input it keeps anyway. A step keeps its activations, not their columns.
+- The weight gradient is computed in the weight's own layout where the weight is large (no
+  transposed copy of it); col2im adds each tap's slab clipped to the input (no padded buffer).
+- At stride 1 a transposed convolution (conv2d's input gradient) is a conv2d with the kernel
+  flipped: an im2col copy instead of col2im's additions; with stride == kernel (U-Net's
+  upsampling) the windows do not overlap and it is one GEMM and a reshape.
+- Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions, off by default (``winograd.py``).
+
 Why batch-wide products rather than one per sample: each multithreaded BLAS call ends in a
-thread synchronisation, and on a machine whose cores are shared with other work one call per
-sample measured 2-3x slower (medians of 73 against 207 ms for the forward GEMMs of 8 samples),
-while on an idle machine the per-sample calls win by only ~15%.
+thread synchronisation, which costs most on cores shared with other work.
 
 Groups split the channels into G independent convolutions; reshaping to (G, ...) makes them
 a batch axis of the same matmul.
