@@ -178,7 +178,6 @@ def weight_grad(g_cm: np.ndarray, x: np.ndarray, w_shape: tuple, stride: tuple, 
     K = Cg * KH * KW
     L = int(np.prod(g_cm.shape[1:]))
     direct = L < 2 * K
-    total = None
     if cols is not None:
         parts = [(cols, g_cm)]
     else:
@@ -187,18 +186,21 @@ def weight_grad(g_cm: np.ndarray, x: np.ndarray, w_shape: tuple, stride: tuple, 
         parts = ((im2col(xp[n0:n1], KH, KW, OH, OW, stride, dilation, scratch=True),
                   g_cm[:, n0:n1])
                  for n0, n1 in _blocks(N, Cg * groups * KH * KW * OH * OW * x.itemsize))
-    for block, g in parts:
+    # a fresh array that owns its memory, so that a leaf's .grad adopts it without a copy
+    grad_w = np.zeros(w_shape, dtype=g_cm.dtype) if N == 0 else np.empty(w_shape, g_cm.dtype)
+    total = _matrices(grad_w, groups)  # (G, O/G, C/G*KH*KW), a view
+    for index, (block, g) in enumerate(parts):
         a, c = _matrices(g, groups), _matrices(block, groups, KH * KW)
-        part = np.matmul(a, c.transpose(0, 2, 1)) if direct else np.matmul(c, a.transpose(0, 2, 1))
-        if total is None:
-            total = part
+        if direct and index == 0:
+            np.matmul(a, c.transpose(0, 2, 1), out=total)
+            continue
+        part = np.matmul(a, c.transpose(0, 2, 1)) if direct else np.matmul(
+            c, a.transpose(0, 2, 1)).transpose(0, 2, 1)
+        if index == 0:
+            np.copyto(total, part)  # the one transposed copy, of a small weight
         else:
             total += part
-    if total is None:  # an empty batch
-        return np.zeros(w_shape, dtype=g_cm.dtype)
-    if not direct:
-        total = np.ascontiguousarray(total.transpose(0, 2, 1))
-    return total.reshape(w_shape)
+    return grad_w
 
 
 def _tap_range(i: int, n_out: int, n_in: int, before: int, s: int, d: int) -> tuple:
