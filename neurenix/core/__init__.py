@@ -1,4 +1,8 @@
 """The core of neurenix: Tensor, autograd, the differentiable ops, and their helpers."""
+from ._memory import keep_freed_memory
+
+keep_freed_memory()  # before the first large array: see _memory.py
+
 from .tensor import Tensor  # first: the ops it imports at its end need the class
 from .autograd import (Function, detect_anomaly, enable_grad, inference_mode, is_grad_enabled,
                        no_grad, set_grad_enabled)

@@ -21,6 +21,7 @@ never the intermediate input tensors: an activation stays alive only if an op sa
 """
 import functools
 import os
+import sys
 import traceback
 
 import numpy as np
@@ -433,9 +434,23 @@ def _accumulate(tensor: Tensor, grad: Tensor, create_graph: bool) -> None:
     if create_graph:
         tensor.grad = grad if tensor.grad is None else tensor.grad + grad
     elif tensor.grad is None:
-        tensor.grad = Tensor._wrap(np.array(grad.data, copy=True))
+        adopt = not tensor._hooks and _unshared(grad)
+        tensor.grad = Tensor._wrap(grad.data if adopt else np.array(grad.data, copy=True))
     else:
         tensor.grad.data += grad.data
+
+
+def _unshared(grad: Tensor) -> bool:
+    """True when ``grad``'s array can become a leaf's ``.grad`` as it is, instead of a copy: it
+    owns its memory, is writeable, and nothing else refers to it or to ``grad`` (CPython's
+    reference counts: the backward pass's result dict, the caller's loop variable,
+    ``_accumulate``'s and this function's arguments). A weight gradient is almost always such a
+    fresh array, and copying it would be one more pass over every parameter per step; a seed
+    given by the user, a gradient shared by two leaves or kept by a hook is copied. PyTorch
+    adopts a gradient the same way when its use count is 1."""
+    data = grad.data
+    return (data.base is None and data.flags.writeable and hasattr(sys, "getrefcount")
+            and sys.getrefcount(data) == 3 and sys.getrefcount(grad) == 6)
 
 
 def _seed(tensor: Tensor, gradient, op: str) -> Tensor:

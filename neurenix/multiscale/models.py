@@ -187,7 +187,9 @@ class PyramidNetwork(Module):
     result to ``out_channels``.
 
     The network keeps the level outputs of its last forward for ``get_features()``, with their
-    graph while grad mode is on; ``release_features()`` drops them to free that memory.
+    graph while grad mode is on; ``release_features()`` drops them to free that memory (a
+    training loop can call it after each step), and each forward drops the previous forward's
+    before it runs, so two batches of them are never alive at once.
 
     Args:
         in_channels: channels of the input.  out_channels: channels of the output.
@@ -233,6 +235,7 @@ class PyramidNetwork(Module):
     def forward(self, x: Tensor) -> Tensor:
         check_image(type(self).__name__, x, self.in_channels)
         _check_min_size(type(self).__name__, x, self.num_levels - 1)
+        self.release_features()  # the last forward's: not alive while this one runs
         features = []
         for i in range(self.num_levels):
             x = _stage(self._level, i, x)
@@ -287,7 +290,9 @@ class UNet(Module):
 
     The model keeps the encoder and decoder features (and attention maps) of its last forward
     for the ``get_*`` methods, with their graph while grad mode is on; ``release_features()``
-    drops them, e.g. to free that memory between training and a large inference.
+    drops them, e.g. to free that memory between training and a large inference (a training
+    loop can call it after each step). Each forward drops the previous forward's before it
+    runs, so two batches of them are never alive at once.
 
     Args:
         in_channels: channels of the input.  out_channels: channels of the output.
@@ -360,6 +365,7 @@ class UNet(Module):
     def forward(self, x: Tensor):
         check_image(type(self).__name__, x, self.in_channels)
         _check_min_size(type(self).__name__, x, len(self.features))
+        self.release_features()  # the last forward's: not alive while this one runs
         size = x.shape[-2:]
         skips = []
         for i in range(len(self.encoders)):

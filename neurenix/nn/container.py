@@ -1,4 +1,5 @@
 """Containers: Sequential (a pipeline), ModuleList and ModuleDict (registered collections)."""
+import math
 from collections import OrderedDict
 
 from ..core import autograd
@@ -68,8 +69,12 @@ class Sequential(_ModuleSequence):
     Supports indexing (an int gives the module, a slice a new Sequential), ``len``, iteration,
     ``append``, ``extend`` and ``insert``.
 
-    Under ``nx.enable_gradient_checkpointing()`` (with grad mode on) each module runs as a
-    checkpoint segment: its intermediates are recomputed during backward instead of kept.
+    Under ``nx.enable_gradient_checkpointing()`` (with grad mode on) the modules run in about
+    sqrt(n) checkpoint segments of about sqrt(n) consecutive modules each (Chen et al., 2016):
+    only the segments' inputs are kept, and each segment's intermediates are recomputed during
+    backward, one segment at a time. (A segment per module would keep every module's input,
+    which is more than the plain graph keeps: a convolution saves only its input, a ReLU only
+    its output.)
 
     Shape: whatever its first module takes -> whatever its last module returns (dtypes as the
         modules leave them).
@@ -87,8 +92,10 @@ class Sequential(_ModuleSequence):
 
     def forward(self, input):
         if is_checkpointing_enabled() and autograd.is_grad_enabled():
-            for module in self._modules.values():
-                input = checkpoint(module, input)
+            n = len(self._modules)
+            size = math.ceil(math.sqrt(n))
+            for start in range(0, n, size):
+                input = checkpoint(self[start:start + size], input)
             return input
         for module in self._modules.values():
             input = module(input)

@@ -4,6 +4,7 @@ import math
 
 from ..core import factories
 from ..core._shapes import pair, single
+from ..core.ops.conv import conv2d_resolved, conv_arguments, transposed_output_size
 from ..core.tensor import Tensor
 from . import functional as F
 from . import init
@@ -41,17 +42,12 @@ class _ConvNd(Module):
                              f"kernel_size={self.kernel_size}")
         self.stride = sizes("stride", stride)
         self.dilation = sizes("dilation", dilation)
-        if isinstance(padding, str):
-            if padding not in ("same", "valid"):
-                raise ValueError(f"{name}: padding must be an int, a tuple, 'same' or 'valid', "
-                                 f"got {padding!r}")
-            if padding == "same" and set(self.stride) != {1}:
-                raise ValueError(f"{name}: padding='same' is not supported for strided "
-                                 f"convolutions (stride={self.stride})")
-            self.padding = padding
-        else:
-            self.padding = sizes("padding", padding)
+        self.padding = padding if isinstance(padding, str) else sizes("padding", padding)
         self.output_padding = sizes("output_padding", output_padding)
+        # Checked and resolved once, here, as the 2-D convolution that runs them (a 1-D one is
+        # one over a height of 1): forward hands them to the op as they are.
+        self._resolved = conv_arguments(name, *(_as_plane(v) for v in (
+            self.stride, self.padding, self.dilation, self.kernel_size)))
         self.transposed, self.groups, self.padding_mode = transposed, groups, padding_mode
         shape = ((in_channels, out_channels // groups) if transposed
                  else (out_channels, in_channels // groups)) + self.kernel_size
@@ -91,22 +87,14 @@ class _ConvNd(Module):
 
     def _explicit_padding(self) -> tuple:
         """F.pad's widths (last dimension first: (left, right) or (left, right, top, bottom))
-        for a padding_mode other than "zeros"."""
-        if self.padding == "valid":
-            return (0, 0) * len(self.kernel_size)
-        if self.padding == "same":  # d*(k-1) in total, the odd one after, as PyTorch
-            totals = [d * (k - 1) for d, k in zip(self.dilation, self.kernel_size)]
-            return tuple(p for t in reversed(totals) for p in (t // 2, t - t // 2))
-        return tuple(p for p in reversed(self.padding) for _ in range(2))
+        for a padding_mode other than "zeros": the resolved zero padding's."""
+        top, bottom, left, right = self._resolved[1]
+        return (left, right) if len(self.kernel_size) == 1 else (left, right, top, bottom)
 
-    def _convolve(self, conv, input: Tensor) -> Tensor:
-        """``conv`` (F.conv1d or F.conv2d) of ``input`` with this layer's parameters, padding
-        by ``padding_mode`` first when it is not zeros."""
-        if self.padding_mode == "zeros":
-            return conv(input, self.weight, self.bias, self.stride, self.padding, self.dilation,
-                        self.groups)
-        padded = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
-        return conv(padded, self.weight, self.bias, self.stride, 0, self.dilation, self.groups)
+
+def _as_plane(value):
+    """A 1-D layer's size (k,) as the 2-D one (1, k) it runs as; pairs and strings as given."""
+    return (1,) + value if isinstance(value, tuple) and len(value) == 1 else value
 
 
 class Conv1d(_ConvNd):
@@ -134,7 +122,12 @@ class Conv1d(_ConvNd):
                          dilation, groups, bias, padding_mode, 0, transposed=False, dims=1)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self._convolve(F.conv1d, input)
+        if self.padding_mode == "zeros":
+            return F.conv1d(input, self.weight, self.bias, self.stride, self.padding,
+                            self.dilation, self.groups)
+        padded = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
+        return F.conv1d(padded, self.weight, self.bias, self.stride, 0, self.dilation,
+                        self.groups)
 
 
 class Conv2d(_ConvNd):
@@ -164,7 +157,12 @@ class Conv2d(_ConvNd):
                          dilation, groups, bias, padding_mode, 0, transposed=False)
 
     def forward(self, input: Tensor) -> Tensor:
-        return self._convolve(F.conv2d, input)
+        stride, pads, dilation = self._resolved
+        if self.padding_mode != "zeros":
+            input = F.pad(input, self._explicit_padding(), mode=self.padding_mode)
+            pads = (0, 0, 0, 0)
+        return conv2d_resolved(input, self.weight, self.bias, stride, pads, dilation,
+                               self.groups)
 
 
 class ConvTranspose2d(_ConvNd):
@@ -209,8 +207,9 @@ class ConvTranspose2d(_ConvNd):
         size = tuple(output_size)[-2:]
         padding = []
         for d in range(2):
-            smallest = ((input.shape[d - 2] - 1) * self.stride[d] - 2 * self.padding[d]
-                        + self.dilation[d] * (self.kernel_size[d] - 1) + 1)
+            smallest = transposed_output_size(input.shape[d - 2], self.padding[d],
+                                              self.kernel_size[d], self.stride[d],
+                                              self.dilation[d], 0)
             largest = smallest + self.stride[d] - 1
             if not smallest <= size[d] <= largest:
                 raise ValueError(f"ConvTranspose2d: requested output size {tuple(size)} is not "

@@ -3,7 +3,7 @@ import math
 
 import numpy as np
 
-from .optimizer import Optimizer, first_state
+from .optimizer import Optimizer, first_state, in_blocks
 
 
 class Adam(Optimizer):
@@ -50,38 +50,42 @@ class Adam(Optimizer):
         # Python floats: a NumPy float64 hyperparameter would promote float32 arrays.
         lr, eps, weight_decay = (float(group[k]) for k in ("lr", "eps", "weight_decay"))
         beta1, beta2 = (float(b) for b in group["betas"])
-        amsgrad = group["amsgrad"]
+        decoupled, amsgrad = group["decoupled_weight_decay"], group["amsgrad"]
+
+        def update(p, g, m, v, v_max, step_size, bias2_sqrt):  # in place, on one block
+            tmp = np.empty_like(g)  # the one scratch array, block-sized
+            if weight_decay != 0:
+                if decoupled:
+                    p *= 1 - lr * weight_decay              # p = p * (1 - lr * wd)
+                else:
+                    g = g + weight_decay * p                # g = g + wd * p
+            np.subtract(g, m, out=tmp)                      # m = m + (1 - beta1)(g - m),
+            tmp *= 1 - beta1                                # PyTorch's lerp form of
+            m += tmp                                        # beta1 m + (1 - beta1) g
+            v *= beta2                                      # v = beta2 v
+            np.multiply(g, g, out=tmp)
+            tmp *= 1 - beta2
+            v += tmp                                        #     + (1 - beta2) g**2
+            if v_max is not None:
+                np.maximum(v_max, v, out=v_max)             # v_max = max(v_max, v)
+                v = v_max
+            np.sqrt(v, out=tmp)                             # sqrt(v) / sqrt(1 - beta2**t)
+            tmp /= bias2_sqrt
+            tmp += eps                                      #     + eps
+            np.divide(m, tmp, out=tmp)
+            tmp *= step_size                                # lr / (1 - beta1**t) m / ...
+            p -= tmp
+
         for p, g, state in self._with_grads(group):
             if not state:
                 state.update(first_state(p, ["exp_avg", "exp_avg_sq"]
                                          + ["max_exp_avg_sq"] * amsgrad))
             state["step"].data += 1
             step = float(state["step"].data)
-            if weight_decay != 0:
-                if group["decoupled_weight_decay"]:
-                    p.data *= 1 - lr * weight_decay
-                else:
-                    g = g + weight_decay * p.data
-            m, v = state["exp_avg"].data, state["exp_avg_sq"].data
-            # In place with one scratch array: Adam touches every weight of the model each
-            # step, so the passes over memory, not the arithmetic, set its cost.
-            tmp = np.subtract(g, m)
-            tmp *= 1 - beta1
-            m += tmp  # PyTorch's lerp form of beta1 * m + (1 - beta1) * g
-            v *= beta2
-            np.multiply(g, g, out=tmp)
-            tmp *= 1 - beta2
-            v += tmp
-            if amsgrad:
-                v_max = state["max_exp_avg_sq"].data
-                np.maximum(v_max, v, out=v_max)
-                v = v_max
-            np.sqrt(v, out=tmp)  # the denominator sqrt(v) / sqrt(1 - beta2**t) + eps
-            tmp /= math.sqrt(1 - beta2 ** step)
-            tmp += eps
-            np.divide(m, tmp, out=tmp)
-            tmp *= lr / (1 - beta1 ** step)
-            p.data -= tmp
+            step_size, bias2_sqrt = lr / (1 - beta1 ** step), math.sqrt(1 - beta2 ** step)
+            v_max = state["max_exp_avg_sq"].data if amsgrad else None
+            in_blocks(update, (p.data, g, state["exp_avg"].data, state["exp_avg_sq"].data,
+                               v_max), step_size, bias2_sqrt)
 
 
 class AdamW(Adam):

@@ -154,6 +154,26 @@ class Optimizer:
         return "\n".join(lines) + "\n)"
 
 
+# An update touches every weight of the model once per step and makes a dozen elementwise
+# passes (the terms of its formula). Over a whole 100 MB parameter each pass streams it from
+# memory; over blocks this size (a few arrays of them fit in the L2 cache) only the first read
+# and the last write of each block reach memory, and the passes in between run in cache.
+_BLOCK = 1 << 15
+
+
+def in_blocks(update, arrays: tuple, *options) -> None:
+    """Call ``update(*block, *options)`` on matching blocks of ``arrays`` (the parameter first,
+    then its gradient and its state, None for a state not kept: all of one shape), flat views
+    of at most ``_BLOCK`` elements, so that ``update`` can work in place block by block. Small
+    arrays, and arrays that are not all C-contiguous, make one block: the arrays themselves."""
+    if arrays[0].size <= _BLOCK or not all(a is None or a.flags.c_contiguous for a in arrays):
+        update(*arrays, *options)
+        return
+    flat = [None if a is None else a.reshape(-1) for a in arrays]
+    for start in range(0, arrays[0].size, _BLOCK):
+        update(*(None if a is None else a[start:start + _BLOCK] for a in flat), *options)
+
+
 def first_state(p: Tensor, names) -> dict:
     """A parameter's state before its first step: a float32 ``step`` counter (as PyTorch)
     and, under each of ``names``, zeros of the parameter's shape and dtype."""

@@ -2,7 +2,7 @@
 import numpy as np
 
 from ..core.tensor import Tensor
-from .optimizer import Optimizer
+from .optimizer import Optimizer, in_blocks
 
 
 class SGD(Optimizer):
@@ -45,19 +45,28 @@ class SGD(Optimizer):
         # Python floats: a NumPy float64 hyperparameter would promote float32 arrays.
         lr, momentum, dampening = (float(group[k]) for k in ("lr", "momentum", "dampening"))
         weight_decay, nesterov = float(group["weight_decay"]), group["nesterov"]
+
+        def update(p, g, buf, first):  # in place, on one block (see in_blocks)
+            if weight_decay != 0:
+                g = g + weight_decay * p                   # g = g + wd * p
+            if buf is not None:
+                if first:
+                    np.copyto(buf, g)                      # buf = g (first step)
+                else:
+                    buf *= momentum                        # buf = momentum buf
+                    buf += (1 - dampening) * g             #     + (1 - dampening) g
+                g = g + momentum * buf if nesterov else buf
+            p -= lr * g                                    # p = p - lr g
+
         for p in group["params"]:
             if p.grad is None:
                 continue
             g = -p.grad.data if group["maximize"] else p.grad.data
-            if weight_decay != 0:
-                g = g + weight_decay * p.data
+            buf, first = None, False
             if momentum != 0:
                 state = self.state.setdefault(p, {})
-                buf = state.get("momentum_buffer")
-                if buf is None:
-                    buf = state["momentum_buffer"] = Tensor._wrap(np.array(g, copy=True))
-                else:
-                    buf.data *= momentum
-                    buf.data += (1 - dampening) * g
-                g = g + momentum * buf.data if nesterov else buf.data
-            p.data -= lr * g
+                first = "momentum_buffer" not in state
+                if first:
+                    state["momentum_buffer"] = Tensor._wrap(np.empty_like(p.data))
+                buf = state["momentum_buffer"].data
+            in_blocks(update, (p.data, g, buf), first)

@@ -320,3 +320,23 @@ def test_no_op_class_shares_its_name_with_an_nn_layer():
                     if isinstance(value, type) and issubclass(value, Function)
                     and value is not Function and name in layers]
     assert clashes == []
+
+
+def test_a_leaf_adopts_a_fresh_gradient_but_never_shares_one():
+    """.grad takes over a fresh gradient array rather than copying it, and copies one that
+    anything else holds: a gradient shared by two leaves, the user's seed, a hook's."""
+    w, x = nx.randn(3, 4, requires_grad=True), nx.randn(2, 3)
+    (x @ w).sum().backward()
+    assert w.grad.numpy().flags.owndata
+    a, b = nx.randn(3, requires_grad=True), nx.randn(3, requires_grad=True)
+    (a + b).backward(nx.ones(3))
+    assert not np.shares_memory(a.grad.numpy(), b.grad.numpy())
+    seed, c = nx.ones(3), nx.randn(3, requires_grad=True)
+    (c + 0).backward(seed)
+    c.backward(seed)  # accumulates in place: the seed must not change
+    assert not np.shares_memory(c.grad.numpy(), seed.numpy())
+    assert (seed.numpy() == 1).all() and (c.grad.numpy() == 2).all()
+    kept, d = [], nx.randn(3, requires_grad=True)
+    d.register_hook(lambda g: kept.append(g) or g)
+    (d * 2).sum().backward()
+    assert not np.shares_memory(d.grad.numpy(), kept[0].numpy())

@@ -165,22 +165,64 @@ MODELS = [  # name, builder, input shape
 # through 20-50 layers, and some gradients nearly cancel). In float32 a training run of such
 # a network amplifies rounding (BatchNorm over few values): PyTorch's own float32 run drifts from
 # its float64 run by up to half a weight's size in three steps. So float32 is held to PyTorch's
-# own float32 error: each tensor no further from PyTorch's float32 result than a small multiple
-# of that result's distance from float64 (plus 1e-3 of the tensor's norm).
+# own float32 error: each tensor no further from float64 than a small multiple of PyTorch's
+# float32 result's distance from it (plus 1e-3 of the tensor's norm).
+#
+# Both measured against float64 that took the same kinks: a ReLU's gradient jumps at 0, and
+# float32 rounding puts a pre-activation within its error of 0 on either side. In MobileNet
+# about one ReLU6 input per batch lies that close (counted over 14 inputs: 18 sides flipped in
+# neurenix's float32 run, 11 in PyTorch's), and one flip moves the input gradient by 4%: which
+# library flips is luck, not accuracy. So each library's float32 run records on which side of
+# each kink every activation fell, and the float64 run it is measured against replays them.
 FLOAT64_RTOL, FLOAT64_ATOL = 1e-6, 1e-9
 
 
-def _close(ours, theirs, exact, what):
-    """``ours`` against PyTorch's ``theirs``; ``exact`` is PyTorch's float64 result for a
-    float32 comparison, None in float64."""
-    if exact is None:
+def _close(ours, theirs, exact_ours, exact_theirs, what):
+    """``ours`` against PyTorch's ``theirs``: equal to float64 rounding in float64 (the
+    ``exact_*`` are None), else each measured against its float64 replay."""
+    if exact_ours is None:
         np.testing.assert_allclose(ours, theirs, rtol=FLOAT64_RTOL, atol=FLOAT64_ATOL,
                                    err_msg=what)
         return
-    bound = 3 * np.linalg.norm(theirs - exact) + 1e-3 * np.linalg.norm(exact)
-    assert np.linalg.norm(ours - theirs) <= bound, (
-        f"{what}: {np.linalg.norm(ours - theirs):.3g} from PyTorch's float32 result, whose own "
-        f"error is {np.linalg.norm(theirs - exact):.3g}")
+    error, their_error = np.linalg.norm(ours - exact_ours), np.linalg.norm(theirs - exact_theirs)
+    bound = 3 * their_error + 1e-3 * np.linalg.norm(exact_theirs)
+    assert error <= bound, (f"{what}: {error:.3g} from float64, where PyTorch's float32 result "
+                            f"is {their_error:.3g} from it")
+
+
+def _kinks(out) -> np.ndarray:
+    """Where a ReLU or ReLU6 output (either library's) is strictly between its bounds: where its
+    gradient is 1."""
+    values = out.detach().numpy()
+    return (values > 0) & (values < 6)
+
+
+def _record_kinks(model) -> dict:
+    """Per activation module name, the list of ``_kinks`` of its outputs, one per forward."""
+    kinks = {}
+    for name, module in model.named_modules():
+        if type(module).__name__ in ("ReLU", "ReLU6"):
+            calls = kinks.setdefault(name, [])
+            module.register_forward_hook(lambda m, args, out, calls=calls: calls.append(
+                _kinks(out)))
+    return kinks
+
+
+def _replaying_kinks(torch, reference, kinks: dict):
+    """A copy of the float64 ``reference`` whose activations take the recorded gradient masks,
+    call by call, with their exact float64 values."""
+    import copy
+    model = copy.deepcopy(reference)
+    for name, module in model.named_modules():
+        if name in kinks:
+            module.inplace = False
+            masks = iter(kinks[name])
+
+            def replay(m, args, out, masks=masks):
+                x = args[0]
+                return out.detach() + (x - x.detach()) * torch.from_numpy(next(masks))
+            module.register_forward_hook(replay)
+    return model
 
 
 def _train(lib, model, x, target, steps=3):
@@ -230,13 +272,20 @@ def test_model_loads_pytorch_weights_and_trains_to_the_same_numbers(name, build,
         theirs(torch.tensor(x.astype(dtype)))
         reference(torch.tensor(x))
     target = rng.standard_normal(out_shape)
+    kinks = [_record_kinks(model) for model in (ours, theirs)]
     first_ours, after_ours = _results(nx, ours, x.astype(dtype), target.astype(dtype))
     first_theirs, after_theirs = _results(torch, theirs, x.astype(dtype), target.astype(dtype))
-    exact = ((None, None, {}), {}) if dtype == "float64" else _results(torch, reference, x, target)
-    (first_exact, after_exact) = exact
-    _close(first_ours[0], first_theirs[0], first_exact[0], "forward")
-    _close(first_ours[1], first_theirs[1], first_exact[1], "input gradient")
+    nothing = ((None, None, {}), {})
+    exact_ours, exact_theirs = nothing, nothing
+    if dtype == "float32":
+        exact_ours, exact_theirs = (_results(torch, _replaying_kinks(torch, reference, k), x,
+                                             target) for k in kinks)
+    (first_exact, after_exact), (first_exact_t, after_exact_t) = exact_ours, exact_theirs
+    _close(first_ours[0], first_theirs[0], first_exact[0], first_exact_t[0], "forward")
+    _close(first_ours[1], first_theirs[1], first_exact[1], first_exact_t[1], "input gradient")
     for key, grad in first_theirs[2].items():
-        _close(first_ours[2][key], grad, first_exact[2].get(key), f"gradient {key}")
+        _close(first_ours[2][key], grad, first_exact[2].get(key), first_exact_t[2].get(key),
+               f"gradient {key}")
     for key, value in after_theirs.items():
-        _close(after_ours[key], value, after_exact.get(key), f"after 3 steps {key}")
+        _close(after_ours[key], value, after_exact.get(key), after_exact_t.get(key),
+               f"after 3 steps {key}")

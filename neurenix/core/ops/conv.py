@@ -1,18 +1,29 @@
 """2-D convolution and transposed convolution through im2col (``windows.py``) and col2im.
 
-im2col: the padded input (N, C, Hp, Wp) is viewed through ``sliding_window_view`` as every
-kernel window, and ONE contiguous copy lays the windows out as channel-major columns
-(C*KH*KW, N*OH*OW). One matrix product W (O, C*KH*KW) @ cols then covers the whole batch, and
-its (O, N, OH, OW) result is laid out NCHW while the bias is added. The gradients are matrix
-products too: dL/dW = dL/dout @ cols^T (the columns are kept from the forward), and
-dL/dx = col2im(W^T @ dL/dout), a loop over the KH*KW kernel positions that multiplies one
-position's block of W^T into dL/dout and adds it onto a strided slice of the input (never
+The plain algorithm (``conv_forward``, the reference every speed path is tested against):
+pad the input, lay every kernel window out as a column (im2col: ``sliding_window_view`` and
+one copy), and multiply: out (O, N*OH*OW) = W (O, C*KH*KW) @ cols (C*KH*KW, N*OH*OW). The
+gradients are matrix products too: dL/dW = dL/dout @ cols^T, and dL/dx = col2im(W^T @ dL/dout),
+which adds each kernel position's slab of columns back onto the input positions it read (never
 np.add.at, which is an order of magnitude slower).
 
+What the speed layers beside it buy:
+- Layout: the GEMM's result (O, N, OH, OW) is channel-major, and it is returned as its
+  (N, O, OH, OW) view instead of being copied to NCHW. Elementwise ops keep their input's
+  layout, so the next convolution's im2col and every backward read channel-major operands
+  with no transposed copy (``channel_major`` is then free).
+- Memory: the columns, 9x the input for a 3x3 kernel, are built a block of samples at a time
+  in a reused scratch buffer and never kept for the backward, which rebuilds them from the
+  input it keeps anyway. A step keeps its activations, not their columns.
+- The weight gradient is computed in the weight's own layout where the weight is large (no
+  transposed copy of it); col2im adds each tap's slab clipped to the input (no padded buffer).
+- At stride 1 a transposed convolution (conv2d's input gradient) is a conv2d with the kernel
+  flipped: an im2col copy instead of col2im's additions; with stride == kernel (U-Net's
+  upsampling) the windows do not overlap and it is one GEMM and a reshape.
+- Winograd F(2x2, 3x3) for 3x3 stride-1 convolutions, off by default (``winograd.py``).
+
 Why batch-wide products rather than one per sample: each multithreaded BLAS call ends in a
-thread synchronisation, and on a machine whose cores are shared with other work one call per
-sample measured 2-3x slower (medians of 73 against 207 ms for the forward GEMMs of 8 samples),
-while on an idle machine the per-sample calls win by only ~15%.
+thread synchronisation, which costs most on cores shared with other work.
 
 Groups split the channels into G independent convolutions; reshaping to (G, ...) makes them
 a batch axis of the same matmul.
@@ -31,81 +42,191 @@ import numpy as np
 from .._shapes import pair
 from ..autograd import Function, is_grad_enabled
 from ..tensor import Tensor
-from .pad import constant_pad_array
-from .windows import im2col, window_slices
+from . import winograd
+from .pad import pad_channel_major
+from .windows import im2col, scratch_array
+
+
+# im2col columns are built a few samples at a time, at most this many bytes each: the full
+# columns of a large layer are 9x its input (a 3x3 kernel), so a batch-wide block would dwarf
+# the activations a step keeps; blocks this size still give each GEMM thousands of columns.
+_COLUMN_BLOCK_BYTES = 32 * 2 ** 20
 
 
 def channel_major(a: np.ndarray) -> np.ndarray:
-    """(N, C, H, W) -> contiguous (C, N, H, W): the layout the batch-wide GEMMs read."""
+    """(N, C, H, W) -> contiguous (C, N, H, W): the layout the batch-wide GEMMs read. Free (a
+    view) for the outputs of this module's ops, which are channel-major already."""
     return np.ascontiguousarray(a.transpose(1, 0, 2, 3))
 
 
-def _conv_matmul(cols: np.ndarray, w: np.ndarray, b, groups: int) -> np.ndarray:
-    """out (N, O, OH, OW) = W (O, C/G*KH*KW) @ cols (+ b), per group, from channel-major
-    cols (C, KH, KW, N, OH, OW); the bias is added while the result is laid out NCHW."""
-    C, KH, KW, N, OH, OW = cols.shape
-    O, G = w.shape[0], groups
-    # Explicit sizes, never -1: with an empty batch (N = 0) NumPy cannot infer a length.
-    K = C // G * KH * KW
-    out = np.matmul(w.reshape(G, O // G, K), cols.reshape(G, K, N * OH * OW))
-    out = out.reshape(O, N, OH, OW).transpose(1, 0, 2, 3)
-    if b is None:
-        return np.ascontiguousarray(out)
-    return np.add(out, b.reshape(-1, 1, 1), out=np.empty((N, O, OH, OW), dtype=out.dtype))
-
-
-def _weight_grad(g_cm: np.ndarray, cols: np.ndarray, w_shape: tuple, groups: int) -> np.ndarray:
-    """dL/dW (O, C/G, KH, KW) = dL/dout @ cols^T per group, one GEMM over the whole batch:
-    ``g_cm`` is dL/dout channel-major (O, N, OH, OW), ``cols`` (C, KH, KW, N, OH, OW)."""
-    G, L = groups, g_cm[0].size
-    g = g_cm.reshape(G, w_shape[0] // G, L)
-    # computed as (cols @ dL/dout^T)^T: OpenBLAS splits its threads over the tall C*KH*KW side,
-    # where split over the short O side its threads starve on busy cores (benchmarks/ has it)
-    K = w_shape[1] * w_shape[2] * w_shape[3]  # (C/G) * KH * KW: never -1, as N may be 0
-    grad_w_t = np.matmul(cols.reshape(G, K, L), g.transpose(0, 2, 1))
-    return np.ascontiguousarray(grad_w_t.transpose(0, 2, 1)).reshape(w_shape)
-
-
-def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, shape: tuple, stride: tuple,
-                  dilation: tuple, groups: int) -> np.ndarray:
-    """col2im(W^T @ dL/dout): the gradient (N, C, Hp, Wp) = ``shape`` of a padded conv input,
-    from dL/dout channel-major ``g_cm`` (O, N, OH, OW) and W (O, C/G, KH, KW); returned as a
-    (non-contiguous) view. The adjoint of im2col-then-matmul.
-
-    One kernel position at a time: its columns (W[:, :, i, j]^T @ dL/dout)^T (N*OH*OW, C), one
-    GEMM over the whole batch, go into one reused buffer and are added onto their strided slab
-    of the input. This never holds all KH*KW column blocks (9x less memory for 3x3). The
-    products are taken transposed, tall side first, and the slabs kept channels-last, because
-    OpenBLAS splits its threads over the tall side (2x faster on shared cores)."""
-    O, N, OH, OW = g_cm.shape
-    G, (_, Cg, KH, KW) = groups, w.shape
-    g_t = g_cm.reshape(G, O // G, N * OH * OW).transpose(0, 2, 1)  # (G, N*OH*OW, O/G)
-    # (KH*KW, G, O/G, C/G): per position and group, a contiguous block of W
-    w_pos = np.ascontiguousarray(w.reshape(G, O // G, Cg, KH * KW).transpose(3, 0, 1, 2))
-    out = np.zeros((shape[0], shape[2], shape[3], shape[1]), dtype=g_cm.dtype)  # (N, Hp, Wp, C)
-    block = np.empty((N, OH, OW, G * Cg), dtype=g_cm.dtype)
-    block_by_group = block.reshape(N * OH * OW, G, Cg).transpose(1, 0, 2)  # (G, N*OH*OW, C/G)
-    for i in range(KH):
-        for j in range(KW):
-            np.matmul(g_t, w_pos[i * KW + j], out=block_by_group)
-            rows, cols = window_slices(i, j, OH, OW, stride, dilation)
-            out[:, rows, cols, :] += block
-    return out.transpose(0, 3, 1, 2)
-
-
-def _out_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+def output_size(n: int, before: int, after: int, k: int, s: int, d: int) -> int:
+    """A convolution's output length along one axis: input ``n`` padded by ``before`` and
+    ``after``, kernel ``k``, stride ``s``, dilation ``d`` (floor((n + pads - d(k-1) - 1)/s) + 1).
+    conv_transpose2d's output length is the ``n`` this maps to its input length, see
+    ``transposed_output_size``."""
     return (n + before + after - d * (k - 1) - 1) // s + 1
 
 
-def _columns(x: np.ndarray, kernel: tuple, stride: tuple, pads: tuple, dilation: tuple,
-             scratch: bool) -> np.ndarray:
-    """im2col of ``x`` (N, C, H, W) padded by ``pads`` (top, bottom, left, right; a negative
-    bottom/right crops, see ``ConvTranspose2dOp``): columns (C, KH, KW, N, OH, OW)."""
-    (pt, pb, pl, pr), (KH, KW) = pads, kernel
-    OH = _out_size(x.shape[2], pt, pb, KH, stride[0], dilation[0])
-    OW = _out_size(x.shape[3], pl, pr, KW, stride[1], dilation[1])
-    return im2col(constant_pad_array(x, ((pt, pb), (pl, pr))), KH, KW, OH, OW, stride, dilation,
-                  scratch)
+def transposed_output_size(n: int, padding: int, k: int, s: int, d: int, extra: int) -> int:
+    """conv_transpose2d's output length along one axis: the smallest input length of the conv2d
+    (padding, k, s, d) whose output length is ``n``, plus ``extra`` (output_padding)."""
+    return (n - 1) * s - 2 * padding + d * (k - 1) + 1 + extra
+
+
+def _blocks(N: int, sample_bytes: int) -> list:
+    """The batch split into consecutive (start, stop) blocks whose columns take at most
+    ``_COLUMN_BLOCK_BYTES`` (one sample at least)."""
+    step = max(1, _COLUMN_BLOCK_BYTES // max(sample_bytes, 1))
+    return [(n, min(n + step, N)) for n in range(0, N, step)]
+
+
+def _matrices(a: np.ndarray, groups: int, taps: int = 1) -> np.ndarray:
+    """A channel-major operand (C, *taps, n, *pixels), e.g. columns (C, KH, KW, n, OH, OW) with
+    ``taps`` = KH*KW, or dL/dout (O, n, OH, OW), as one matrix per group, a view:
+    (G, C/G * taps, the rest). Explicit sizes, never -1: an empty batch cannot infer one."""
+    rows = a.shape[0] * taps
+    return a.reshape(groups, rows // groups, a.size // rows)
+
+
+def conv_forward(x: np.ndarray, w: np.ndarray, b, stride: tuple, pads: tuple, dilation: tuple,
+                 groups: int, cols=None) -> np.ndarray:
+    """conv2d's output (N, O, OH, OW), channel-major in memory: per group,
+    ``out = W (O, C/G*KH*KW) @ im2col(pad(x)) (C/G*KH*KW, N*OH*OW) + b``.
+
+    The columns are built a block of samples at a time in scratch memory, and each block's
+    product is written straight into its columns of the (O, N, OH, OW) result, which is returned
+    as its (N, O, OH, OW) view: no transposed copy, and the next layer's im2col and this
+    layer's backward read it in that layout. ``cols``: the columns, when a caller has them."""
+    N, (O, Cg, KH, KW) = x.shape[0], w.shape
+    OH, OW = (output_size(n, pads[2 * a], pads[2 * a + 1], (KH, KW)[a], stride[a], dilation[a])
+              for a, n in enumerate(x.shape[2:]))
+    out = np.empty((O, N, OH, OW), dtype=x.dtype)
+    weights = _matrices(w, groups)
+    if cols is not None:
+        np.matmul(weights, _matrices(cols, groups, KH * KW), out=_matrices(out, groups))
+    else:
+        xp = pad_channel_major(x, pads)
+        for n0, n1 in _blocks(N, Cg * groups * KH * KW * OH * OW * x.itemsize):
+            block = im2col(xp[n0:n1], KH, KW, OH, OW, stride, dilation, scratch=True)
+            np.matmul(weights, _matrices(block, groups, KH * KW),
+                      out=_matrices(out[:, n0:n1], groups))
+    if b is not None:
+        out += b.reshape(-1, 1, 1, 1)
+    return out.transpose(1, 0, 2, 3)
+
+
+def weight_grad(g_cm: np.ndarray, x: np.ndarray, w_shape: tuple, stride: tuple, pads: tuple,
+                dilation: tuple, groups: int, cols=None) -> np.ndarray:
+    """dL/dW (O, C/G, KH, KW) = dL/dout (O, N*OH*OW) @ im2col(pad(x))^T per group, summed over
+    blocks of samples; ``g_cm`` is dL/dout channel-major (O, N, OH, OW), ``cols`` the columns
+    of x when a caller has them (else they are built a block at a time in scratch memory).
+
+    The product is taken in the orientation BLAS runs faster on its shape: as dL/dout @ cols^T,
+    straight into the weight's own layout, when the weight is large against the batch's
+    pixels (the deep layers, where transposing a large weight would cost as much as the
+    product); else as cols @ dL/dout^T, which OpenBLAS splits over the long side of the columns,
+    followed by one transposed copy of a small weight."""
+    (O, Cg, KH, KW), N = w_shape, g_cm.shape[1]
+    K = Cg * KH * KW
+    L = int(np.prod(g_cm.shape[1:]))
+    direct = L < 2 * K
+    if cols is not None:
+        parts = [(cols, g_cm)]
+    else:
+        xp = pad_channel_major(x, pads)
+        OH, OW = g_cm.shape[2:]
+        parts = ((im2col(xp[n0:n1], KH, KW, OH, OW, stride, dilation, scratch=True),
+                  g_cm[:, n0:n1])
+                 for n0, n1 in _blocks(N, Cg * groups * KH * KW * OH * OW * x.itemsize))
+    # a fresh array that owns its memory, so that a leaf's .grad adopts it without a copy
+    grad_w = np.zeros(w_shape, dtype=g_cm.dtype) if N == 0 else np.empty(w_shape, g_cm.dtype)
+    total = _matrices(grad_w, groups)  # (G, O/G, C/G*KH*KW), a view
+    for index, (block, g) in enumerate(parts):
+        a, c = _matrices(g, groups), _matrices(block, groups, KH * KW)
+        if direct and index == 0:
+            np.matmul(a, c.transpose(0, 2, 1), out=total)
+            continue
+        part = np.matmul(a, c.transpose(0, 2, 1)) if direct else np.matmul(
+            c, a.transpose(0, 2, 1)).transpose(0, 2, 1)
+        if index == 0:
+            np.copyto(total, part)  # the one transposed copy, of a small weight
+        else:
+            total += part
+    return grad_w
+
+
+def _tap_range(i: int, n_out: int, n_in: int, before: int, s: int, d: int) -> tuple:
+    """For kernel tap ``i`` along one axis: the output positions whose input position
+    o*s + i*d - before falls inside [0, n_in), as a slice of the output and the matching
+    slice of the input (None when there are none)."""
+    shift = i * d - before
+    lo = max(0, -(shift // s))          # first o with o*s + shift >= 0
+    hi = min(n_out, -((shift - n_in) // s))  # first o with o*s + shift >= n_in
+    if hi <= lo:
+        return None
+    start = lo * s + shift
+    return slice(lo, hi), slice(start, start + (hi - lo - 1) * s + 1, s)
+
+
+def col2im_matmul(g_cm: np.ndarray, w: np.ndarray, x_shape: tuple, stride: tuple, pads: tuple,
+                  dilation: tuple, groups: int) -> np.ndarray:
+    """col2im(W^T @ dL/dout): the gradient (N, C, H, W) = ``x_shape`` of a conv2d input, from
+    dL/dout channel-major ``g_cm`` (O, N, OH, OW) and W (O, C/G, KH, KW); returned as the view
+    of a channel-major (C, N, H, W) array. The adjoint of padding, im2col and the matmul.
+
+    Per block of samples, one GEMM W^T @ dL/dout gives that block's columns (C, KH, KW, n, OH,
+    OW) in scratch memory; each kernel tap's slab of them is added onto the input positions it
+    read, clipped to the input, so no padded buffer is allocated and cropped."""
+    O, N, OH, OW = g_cm.shape
+    _, Cg, KH, KW = w.shape
+    C, H, W = x_shape[1:]
+    out = np.zeros((C, N, H, W), dtype=g_cm.dtype)
+    taps = [(i, j, rows, cols) for i in range(KH) for j in range(KW)
+            for rows in [_tap_range(i, OH, H, pads[0], stride[0], dilation[0])]
+            for cols in [_tap_range(j, OW, W, pads[2], stride[1], dilation[1])]
+            if rows is not None and cols is not None]
+    weights_t = _matrices(w, groups).transpose(0, 2, 1)  # (G, C/G*KH*KW, O/G), a view
+    for n0, n1 in _blocks(N, C * KH * KW * OH * OW * g_cm.itemsize):
+        block = scratch_array((C, KH, KW, n1 - n0, OH, OW), g_cm.dtype)
+        np.matmul(weights_t, _matrices(g_cm[:, n0:n1], groups),
+                  out=_matrices(block, groups, KH * KW))
+        for i, j, (o_rows, x_rows), (o_cols, x_cols) in taps:
+            out[:, n0:n1, x_rows, x_cols] += block[:, i, j, :, o_rows, o_cols]
+    return out.transpose(1, 0, 2, 3)
+
+
+def conv2d_array(x: np.ndarray, w: np.ndarray, b, stride: tuple, pads: tuple,
+                 dilation: tuple, groups: int) -> np.ndarray:
+    """conv2d on arrays: Winograd where it applies and pays (``winograd.py``, a speed layer),
+    else the reference im2col + GEMM (``conv_forward``)."""
+    if (winograd.applies(w.shape, stride, dilation, groups) and min(pads) >= 0
+            and winograd.worth_it(x.shape, w.shape, pads)):
+        out = winograd.conv2d_3x3(x, w, pads)
+        if b is not None:
+            out += b.reshape(-1, 1, 1)
+        return out
+    return conv_forward(x, w, b, stride, pads, dilation, groups)
+
+
+def flipped_kernel(w: np.ndarray, groups: int) -> np.ndarray:
+    """A conv2d weight (O, C/G, KH, KW) as the weight (C, O/G, KH, KW) of the conv2d that is its
+    stride-1 adjoint: each group's channel axes swapped, the kernel turned by 180 degrees."""
+    O, Cg, KH, KW = w.shape
+    swapped = w.reshape(groups, O // groups, Cg, KH, KW).transpose(0, 2, 1, 3, 4)
+    return swapped[..., ::-1, ::-1].reshape(groups * Cg, O // groups, KH, KW)
+
+
+def unpatchify_matmul(x_cm: np.ndarray, w: np.ndarray, groups: int) -> np.ndarray:
+    """conv_transpose2d with stride == kernel (no padding, dilation 1): the kernel's windows do
+    not overlap, so col2im only places them. One GEMM W^T (O/G*KH*KW, C/G) @ x (C/G, N*H*W) per
+    group, and one copy that interleaves the taps into the (O, N, H*KH, W*KW) output (returned
+    as its (N, O, ...) view); nothing is zeroed or added."""
+    C, N, H, W = x_cm.shape
+    _, Og, KH, KW = w.shape
+    cols = np.matmul(_matrices(w, groups).transpose(0, 2, 1), _matrices(x_cm, groups))
+    out = np.empty((Og * groups, N, H, KH, W, KW), dtype=x_cm.dtype)
+    np.copyto(out, cols.reshape(Og * groups, KH, KW, N, H, W).transpose(0, 3, 4, 1, 5, 2))
+    return out.reshape(Og * groups, N, H * KH, W * KW).transpose(1, 0, 2, 3)
 
 
 # The three ops below describe a convolution the same way, (stride, pads, dilation, groups),
@@ -127,24 +248,27 @@ class Conv2dOp(Function):
     def forward(ctx, x, w, b, stride, pads, dilation, groups, cols):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
         ctx.x_size = x.shape[2:]
-        keep = bool(ctx.needs_input_grad) and ctx.needs_input_grad[1]  # () when not recording
-        if cols is None:  # only the weight gradient reads them later, else scratch memory will do
-            cols = _columns(x, w.shape[2:], stride, pads, dilation, scratch=not keep)
-        ctx.save_for_backward(*((x, w, cols) if keep else (None, w, None)))
-        return _conv_matmul(cols, w, b, groups)
+        # The columns are not kept: the weight gradient rebuilds them, a block at a time, from
+        # x, which the graph holds anyway. Keeping them would hold 9x each input (3x3) until
+        # the backward reaches this layer, for one im2col copy saved.
+        ctx.save_for_backward(x, w)
+        if cols is None:
+            return conv2d_array(x, w, b, stride, pads, dilation, groups)
+        return conv_forward(x, w, b, stride, pads, dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, w, cols = ctx.saved_tensors
+        x, w = ctx.saved_tensors
         need_x, need_w, need_b = ctx.needs_input_grad[:3]
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
-        # both adjoints read dL/dout channel-major: lay it out once, not once each
+        # both adjoints read dL/dout channel-major: lay it out once, not once each (free when it
+        # comes from ops that kept this module's channel-major layout)
         g_cm = channel_major(grad_out.data) if need_x or need_w else None
         grad_x = grad_w = grad_b = None
+        if need_w:
+            grad_w = Conv2dWeightGrad.apply(x, grad_out, w.shape, *conv, None, g_cm)
         if need_x:
             grad_x = ConvTranspose2dOp.apply(grad_out, w, None, *conv, ctx.x_size, g_cm)
-        if need_w:
-            grad_w = Conv2dWeightGrad.apply(x, grad_out, w.shape, *conv, cols.data, g_cm)
         if need_b:
             grad_b = grad_out.sum(dim=(0, 2, 3))
         return grad_x, grad_w, grad_b, None, None, None, None, None
@@ -164,13 +288,27 @@ class ConvTranspose2dOp(Function):
     @staticmethod
     def forward(ctx, x, w, b, stride, pads, dilation, groups, size, x_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        (pt, pb, pl, pr), (OH, OW) = pads, size
-        # the gradient of the padded conv2d input: rows past pt + OH are cut off again, and a
-        # negative bottom pad leaves zero rows that no kernel tap reaches
-        padded = (x.shape[0], w.shape[1] * groups, pt + OH + max(pb, 0), pl + OW + max(pr, 0))
-        out = col2im_matmul(channel_major(x) if x_cm is None else x_cm, w, padded, stride,
-                            dilation, groups)
-        out = np.ascontiguousarray(out[:, :, pt:pt + OH, pl:pl + OW])
+        reach = [d * (k - 1) for d, k in zip(dilation, w.shape[2:])]
+        flipped_pads = (reach[0] - pads[0], reach[0] - pads[1], reach[1] - pads[2],
+                        reach[1] - pads[3])
+        pixels, taps = x.shape[0] * x.shape[2] * x.shape[3], w.shape[1] * w.shape[2] * w.shape[3]
+        if stride == (1, 1) and min(flipped_pads) >= 0 and 2 * pixels >= taps:
+            # At stride 1 this adjoint is itself a conv2d, of x with the flipped kernel, padded
+            # by d(k-1) - pad: its im2col copies the columns that col2im would add up slab by
+            # slab (a copy is cheaper than an addition). Not where the weight outweighs the
+            # pixels: flipping it is a transposed copy.
+            out = conv2d_array(x, flipped_kernel(w, groups), None, stride, flipped_pads,
+                               dilation, groups)
+        else:  # the GEMM paths read x channel-major (free if it already is)
+            x_cm = channel_major(x) if x_cm is None else x_cm
+            tiles = tuple(n * k for n, k in zip(x.shape[2:], w.shape[2:]))
+            if stride == w.shape[2:] and dilation == (1, 1) and not any(pads) and size == tiles:
+                # U-Net's 2x2 stride-2 upsampling; ``size`` is larger when the conv2d whose
+                # adjoint this is left input rows unread (its input gradient is zero there)
+                out = unpatchify_matmul(x_cm, w, groups)
+            else:
+                shape = (x.shape[0], w.shape[1] * groups) + tuple(size)
+                out = col2im_matmul(x_cm, w, shape, stride, pads, dilation, groups)
         if b is not None:
             out += b.reshape(-1, 1, 1)
         ctx.save_for_backward(x, w)
@@ -183,10 +321,12 @@ class ConvTranspose2dOp(Function):
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
         grad_x = grad_w = grad_b = None
         if need_x or need_w:
-            # both gradients convolve dL/dout: im2col it once. The columns outlive this call
+            # Both gradients convolve dL/dout: im2col it once. The columns outlive this call
             # only if create_graph records them (grad mode on), else scratch memory will do.
-            cols = _columns(grad_out.data, w.shape[2:], ctx.stride, ctx.pads, ctx.dilation,
-                            scratch=not is_grad_enabled())
+            g = grad_out.data
+            OH, OW = x.shape[2:]
+            cols = im2col(pad_channel_major(g, ctx.pads), *w.shape[2:], OH, OW, ctx.stride,
+                          ctx.dilation, scratch=not is_grad_enabled())
             if need_x:
                 grad_x = Conv2dOp.apply(grad_out, w, None, *conv, cols)
             if need_w:
@@ -206,15 +346,13 @@ class Conv2dWeightGrad(Function):
     @staticmethod
     def forward(ctx, x, g, w_shape, stride, pads, dilation, groups, cols, g_cm):
         ctx.stride, ctx.pads, ctx.dilation, ctx.groups = stride, pads, dilation, groups
-        if cols is None:
-            cols = _columns(x, w_shape[2:], stride, pads, dilation,
-                            scratch=not ctx.needs_input_grad)
-        ctx.save_for_backward(x, g, cols)
-        return _weight_grad(channel_major(g) if g_cm is None else g_cm, cols, w_shape, groups)
+        ctx.save_for_backward(x, g)
+        return weight_grad(channel_major(g) if g_cm is None else g_cm, x, w_shape, stride, pads,
+                           dilation, groups, cols)
 
     @staticmethod
     def backward(ctx, grad_out):
-        x, g, cols = ctx.saved_tensors
+        x, g = ctx.saved_tensors
         need_x, need_g = ctx.needs_input_grad[:2]
         conv = ctx.stride, ctx.pads, ctx.dilation, ctx.groups
         # <dL/dgrad_w, grad_w> = <g, conv2d(x, dL/dgrad_w)>: its gradients in x and g
@@ -222,7 +360,7 @@ class Conv2dWeightGrad(Function):
         if need_x:
             grad_x = ConvTranspose2dOp.apply(g, grad_out, None, *conv, x.shape[2:], None)
         if need_g:
-            grad_g = Conv2dOp.apply(x, grad_out, None, *conv, cols.data)
+            grad_g = Conv2dOp.apply(x, grad_out, None, *conv, None)
         return grad_x, grad_g, None, None, None, None, None, None, None
 
 
@@ -270,10 +408,13 @@ def check_operands(op: str, x: Tensor, weight: Tensor, bias, groups, transposed:
             raise TypeError(f"{op}: bias dtype {bias.dtype} differs from the input's {x.dtype}")
 
 
-def _conv_padding(op: str, padding, kernel: tuple, stride: tuple, dilation: tuple, x_shape,
-                  w_shape):
-    """conv2d's padding as (top, bottom, left, right). "same" pads d*(k-1) in total, the extra
-    odd element after, as PyTorch does."""
+def conv_padding(op: str, padding, kernel: tuple, stride: tuple, dilation: tuple) -> tuple:
+    """conv2d's padding as (top, bottom, left, right), from an int, a pair, "valid" or "same".
+    "same" pads d*(k-1) in total, the extra odd element after, as PyTorch does. The one check
+    of a padding argument: ``F.conv2d`` calls it per call, ``nn.Conv2d`` once, when built.
+
+    Raises: ValueError naming ``op`` for an unknown string, a negative padding, or "same" with
+        a stride."""
     if isinstance(padding, str):
         if padding == "valid":
             return (0, 0, 0, 0)
@@ -282,13 +423,45 @@ def _conv_padding(op: str, padding, kernel: tuple, stride: tuple, dilation: tupl
                              f"{padding!r}")
         if stride != (1, 1):
             raise ValueError(f"{op}: padding='same' is not supported for strided convolutions "
-                             f"(stride={stride}, input {x_shape}, weight {w_shape})")
+                             f"(stride={stride}, kernel {tuple(kernel)})")
         total = [d * (k - 1) for d, k in zip(dilation, kernel)]
         return (total[0] // 2, total[0] - total[0] // 2, total[1] // 2, total[1] - total[1] // 2)
     ph, pw = pair(op, "padding", padding)
     if ph < 0 or pw < 0:
         raise ValueError(f"{op}: padding must be non-negative, got {padding!r}")
     return (ph, ph, pw, pw)
+
+
+def conv_arguments(op: str, stride, padding, dilation, kernel: tuple) -> tuple:
+    """(stride, pads, dilation) of conv2d from its arguments, checked: what ``conv2d_resolved``
+    takes. A layer calls this once, when built."""
+    stride = _positive_pair(op, "stride", stride)
+    dilation = _positive_pair(op, "dilation", dilation)
+    return stride, conv_padding(op, padding, kernel, stride, dilation), dilation
+
+
+def conv2d_resolved(input: Tensor, weight: Tensor, bias, stride: tuple, pads: tuple,
+                    dilation: tuple, groups: int) -> Tensor:
+    """conv2d with its arguments already resolved by ``conv_arguments``: only the operands
+    (which change every call) are checked."""
+    if isinstance(input, Tensor) and input.ndim == 3:
+        return conv2d_resolved(input.unsqueeze(0), weight, bias, stride, pads, dilation,
+                               groups).squeeze(0)
+    check_operands("conv2d", input, weight, bias, groups, transposed=False)
+    return convolve("conv2d", input, weight, bias, stride, pads, dilation, groups)
+
+
+def convolve(op: str, x: Tensor, weight: Tensor, bias, stride: tuple, pads: tuple,
+             dilation: tuple, groups: int) -> Tensor:
+    """conv2d of checked operands (x (N, C, H, W)) and resolved arguments, its errors naming
+    ``op`` (conv1d runs through it too)."""
+    kernel = weight.shape[2:]
+    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
+    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
+    if padded[0] < reach[0] or padded[1] < reach[1]:
+        raise ValueError(f"{op}: kernel size {kernel} (dilated {reach}) is larger than the "
+                         f"padded input {padded} (input {x.shape}, weight {weight.shape})")
+    return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
 
 
 def conv2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
@@ -311,26 +484,9 @@ def conv2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding
 
     Examples: ``F.conv2d(images, weight, bias, padding=1)``
     """
-    if isinstance(input, Tensor) and input.ndim == 3:
-        return conv2d(input.unsqueeze(0), weight, bias, stride, padding, dilation,
-                      groups).squeeze(0)
-    check_operands("conv2d", input, weight, bias, groups, transposed=False)
-    return convolve("conv2d", input, weight, bias, stride, padding, dilation, groups)
-
-
-def convolve(op: str, x: Tensor, weight: Tensor, bias, stride, padding, dilation,
-             groups: int) -> Tensor:
-    """``conv2d`` of checked operands (x (N, C, H, W)), its errors naming ``op``."""
-    stride = _positive_pair(op, "stride", stride)
-    dilation = _positive_pair(op, "dilation", dilation)
-    kernel = weight.shape[2:]
-    pads = _conv_padding(op, padding, kernel, stride, dilation, x.shape, weight.shape)
-    padded = (x.shape[2] + pads[0] + pads[1], x.shape[3] + pads[2] + pads[3])
-    reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
-    if padded[0] < reach[0] or padded[1] < reach[1]:
-        raise ValueError(f"{op}: kernel size {kernel} (dilated {reach}) is larger than the "
-                         f"padded input {padded} (input {x.shape}, weight {weight.shape})")
-    return Conv2dOp.apply(x, weight, bias, stride, pads, dilation, int(groups), None)
+    kernel = weight.shape[2:] if isinstance(weight, Tensor) and weight.ndim == 4 else (1, 1)
+    return conv2d_resolved(input, weight, bias, *conv_arguments("conv2d", stride, padding, dilation,
+                                                            kernel), groups)
 
 
 def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0,
@@ -372,8 +528,8 @@ def conv_transpose2d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=
         if extra >= s and extra >= d:
             raise ValueError(f"{op}: output_padding {output_padding} must be smaller than either "
                              f"the stride {stride} or the dilation {dilation}")
-    size = [(n - 1) * s - 2 * p + d * (k - 1) + o + 1 for n, s, p, d, k, o in zip(
-        x.shape[2:], stride, padding, dilation, weight.shape[2:], output_padding)]
+    size = [transposed_output_size(n, p, k, s, d, o) for n, p, k, s, d, o in zip(
+        x.shape[2:], padding, weight.shape[2:], stride, dilation, output_padding)]
     if min(size) < 1:
         raise ValueError(f"{op}: the output size {tuple(size)} is empty (input {x.shape}, weight "
                          f"{weight.shape}, stride {stride}, padding {padding})")

@@ -7,7 +7,7 @@ any order (conv_transpose2d and the weight-gradient op).
 """
 from .._shapes import single
 from ..tensor import Tensor
-from .conv import check_operands, convolve
+from .conv import check_operands, conv_arguments, convolve
 
 
 def conv1d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding=0, dilation=1,
@@ -37,7 +37,7 @@ def conv1d(input: Tensor, weight: Tensor, bias: Tensor = None, stride=1, padding
     check_operands(op, input, weight, bias, groups, transposed=False, dims=1)
     if not isinstance(padding, str):
         padding = (0, single(op, "padding", padding))
-    out = convolve(op, input.unsqueeze(2), weight.unsqueeze(2), bias,
-                   (1, single(op, "stride", stride)), padding,
-                   (1, single(op, "dilation", dilation)), groups)
-    return out.squeeze(2)
+    x, w = input.unsqueeze(2), weight.unsqueeze(2)
+    stride, pads, dilation = conv_arguments(op, (1, single(op, "stride", stride)), padding,
+                                            (1, single(op, "dilation", dilation)), w.shape[2:])
+    return convolve(op, x, w, bias, stride, pads, dilation, groups).squeeze(2)

@@ -41,6 +41,25 @@ def constant_pad_array(x: np.ndarray, widths, value=0.0) -> np.ndarray:
     return out
 
 
+def pad_channel_major(x: np.ndarray, pads: tuple) -> np.ndarray:
+    """``x`` (N, C, H, W) zero-padded by ``pads`` (top, bottom, left, right; a negative bottom
+    or right crops), as the (N, C, Hp, Wp) view of a channel-major (C, N, Hp, Wp) array: the
+    layout im2col (conv.py) reads fastest, whole rows at a time. Only the border is zeroed."""
+    pt, pb, pl, pr = pads
+    N, C, H, W = x.shape
+    x = x[:, :, :H + min(pb, 0), :W + min(pr, 0)]
+    if max(pads) <= 0:
+        return x  # nothing to pad (at most a crop): im2col reads any layout
+    H, W = x.shape[2:]
+    pb, pr = max(pb, 0), max(pr, 0)
+    out = np.empty((C, N, pt + H + pb, pl + W + pr), dtype=x.dtype)
+    for border in (out[:, :, :pt], out[:, :, pt + H:], out[:, :, pt:pt + H, :pl],
+                   out[:, :, pt:pt + H, pl + W:]):
+        border.fill(0)
+    np.copyto(out[:, :, pt:pt + H, pl:pl + W], x.transpose(1, 0, 2, 3))
+    return out.transpose(1, 0, 2, 3)
+
+
 def _source_index(mode: str, n: int, before: int, after: int) -> np.ndarray:
     """For each output position along one axis of size ``n`` padded by (before, after), the
     input position it copies. Position k holds input k - before where that exists; elsewhere

@@ -22,14 +22,13 @@ def window_slices(i: int, j: int, OH: int, OW: int, stride: tuple, dilation: tup
             slice(j * dw, j * dw + sw * (OW - 1) + 1, sw))
 
 
-_scratch = threading.local()  # per thread: the buffer behind columns that no backward keeps
+_scratch = threading.local()  # per thread: the buffer behind columns that die with the call
 
 
-def _scratch_array(shape: tuple, dtype) -> np.ndarray:
-    """A reused array for columns that die with the call (inference, a first-order
-    conv_transpose2d backward). Fresh memory for a 75 MB column array costs ~5 ms of page
-    zeroing, a fifth of a 3x3 conv's forward; Caffe shared one col_buffer the same way. Grows
-    to the largest request."""
+def scratch_array(shape: tuple, dtype) -> np.ndarray:
+    """A reused array for columns that die with the call. Fresh memory for a column block costs
+    a page fault per 4 KiB page and the kernel's zeroing of it, as much as the copy that fills
+    it; Caffe shared one col_buffer the same way. Grows to the largest request."""
     size = int(np.prod(shape))
     buffer = getattr(_scratch, "buffer", None)
     if buffer is None or buffer.dtype != dtype or buffer.size < size:
@@ -60,10 +59,10 @@ def im2col(xp: np.ndarray, KH: int, KW: int, OH: int, OW: int, stride: tuple,
     C, KH, KW, N, OH, OW = windows.shape
     L = N * OH * OW
     # Rows a multiple of 4 KiB apart collide in the cache while BLAS packs them: one cache line
-    # of padding per row made the forward GEMM 20% faster (e.g. 8 x 64 x 64 pixels per row).
+    # of padding per row spares the forward GEMM those conflict misses.
     row = L + (64 // xp.itemsize if L * xp.itemsize % 4096 == 0 else 0)
     shape = (C * KH * KW, row)
-    buffer = _scratch_array(shape, xp.dtype) if scratch else np.empty(shape, dtype=xp.dtype)
+    buffer = scratch_array(shape, xp.dtype) if scratch else np.empty(shape, dtype=xp.dtype)
     cols = buffer[:, :L].reshape(windows.shape)
     np.copyto(cols, windows)
     return cols
